@@ -1,0 +1,91 @@
+"""One error hierarchy for the hub, mapped to user-facing answers at the edges.
+
+    HubError
+    ├── IngestError            a message could not be read; ``where`` names the place
+    │   ├── HostileInput       refused before or while parsing: DTD, entities, size, depth
+    │   ├── MalformedMessage   not well-formed XML, bad UTF-8, broken EDIFACT syntax
+    │   ├── EnvelopeError      EDIFACT interchange/message envelope counts or references
+    │   ├── SchemaInvalid      well-formed but not valid against its XSD
+    │   └── UnsupportedMessage a format or message type the hub does not read
+    └── IncompleteDeclaration  read, but lacks what an assessment needs
+
+Every ``IngestError`` carries ``where`` (``"line 14, column 3"``,
+``"/MetaData/Declaration/GoodsShipment"`` or ``"segment 7, GIS"``) and, when
+known, ``expected``, so that the CLI, the API and the audit log can say exactly
+what was wrong without re-parsing anything.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EnvelopeError",
+    "HostileInput",
+    "HubError",
+    "IncompleteDeclaration",
+    "IngestError",
+    "MalformedMessage",
+    "SchemaInvalid",
+    "UnsupportedMessage",
+]
+
+
+class HubError(Exception):
+    """Base of every error the hub raises on purpose."""
+
+
+class IngestError(HubError):
+    """A message could not be turned into a canonical declaration."""
+
+    def __init__(self, message: str, *, where: str | None = None, expected: str | None = None):
+        self.message = message
+        self.where = where
+        self.expected = expected
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.where:
+            text = f"{self.where}: {text}"
+        if self.expected:
+            text = f"{text} (expected {self.expected})"
+        return text
+
+    def to_dict(self) -> dict[str, str | None]:
+        """A JSON-ready description, used by ``hub check --json`` and the API."""
+        return {
+            "kind": type(self).__name__,
+            "message": self.message,
+            "where": self.where,
+            "expected": self.expected,
+        }
+
+
+class HostileInput(IngestError):
+    """Refused for safety: a DTD or entity, too large, or nested too deep."""
+
+
+class MalformedMessage(IngestError):
+    """The bytes are not a well-formed message of their format."""
+
+
+class EnvelopeError(MalformedMessage):
+    """An EDIFACT envelope (UNB/UNZ, UNH/UNT) disagrees with its content."""
+
+
+class SchemaInvalid(IngestError):
+    """Well-formed, but not valid against the schema of its message type."""
+
+
+class UnsupportedMessage(IngestError):
+    """A format, root element or message type the hub does not read."""
+
+
+class IncompleteDeclaration(HubError):
+    """A declaration that was read but lacks data an assessment needs.
+
+    ``missing`` holds the same sentences ``hub check`` prints as warnings.
+    """
+
+    def __init__(self, missing: tuple[str, ...]):
+        self.missing = missing
+        super().__init__("declaration is incomplete: " + "; ".join(missing))
