@@ -76,7 +76,7 @@ class SchemaSet:
         schema = self.schema_for(namespace)
         if schema.validate(tree):
             return
-        error = schema.error_log[0]
+        error = next(iter(schema.error_log))
         where = f"line {error.line}" + (f", {error.path}" if error.path else "")
         raise SchemaInvalid(error.message, where=where)
 

@@ -25,13 +25,16 @@ from hub.model.declaration import (
     TransportMeans,
     TransportMode,
 )
+from hub.model.response import Channel, CustomsResponse, ResponseError, ResponseStatus
 
 __all__ = [
     "AdditionalDocument",
     "Address",
     "Authorisation",
+    "Channel",
     "Classification",
     "Container",
+    "CustomsResponse",
     "Declaration",
     "DeclarationFunction",
     "DeclarationKind",
@@ -44,6 +47,8 @@ __all__ = [
     "PartyRole",
     "Procedure",
     "Quantity",
+    "ResponseError",
+    "ResponseStatus",
     "SourceFormat",
     "Totals",
     "Transport",
