@@ -76,7 +76,7 @@ class SchemaSet:
         schema = self.schema_for(namespace)
         if schema.validate(tree):
             return
-        error = next(iter(schema.error_log))
+        error = next(iter(schema.error_log))  # type: ignore[call-overload]  # lxml-stubs lag lxml
         where = f"line {error.line}" + (f", {error.path}" if error.path else "")
         raise SchemaInvalid(error.message, where=where)
 
