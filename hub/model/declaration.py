@@ -236,7 +236,7 @@ class Procedure(_Frozen):
 
 
 class AdditionalDocument(_Frozen):
-    """A document produced, certificate or authorisation (DE 2/3).
+    """A document produced, certificate, authorisation or previous document (DE 2/1, 2/3).
 
     ``code`` joins category and type as agencies write them: N853 is a
     veterinary certificate (CVED/CHED-P), N851 a phytosanitary certificate.
@@ -276,7 +276,8 @@ class GoodsItem(_Frozen):
     additional_information: tuple[str, ...] = ()
     dangerous_goods_code: str | None = None  # UN number
     valuation_method: str | None = None
-    previous_documents: tuple[str, ...] = ()
+    previous_documents: tuple[AdditionalDocument, ...] = ()
+    item_price: Money | None = None  # the invoice price of the item (DE 4/14)
 
     @property
     def origin_country(self) -> str | None:
@@ -321,6 +322,7 @@ class Declaration(_Frozen):
     transport: Transport = Transport()
     goods_items: tuple[GoodsItem, ...] = ()
     documents: tuple[AdditionalDocument, ...] = ()  # header-level documents
+    previous_documents: tuple[AdditionalDocument, ...] = ()  # e.g. entry summary, manifest
     totals: Totals = Totals()
 
     def party(self, role: PartyRole) -> Party | None:
