@@ -170,6 +170,7 @@ class TransportMeans(_Frozen):
     nationality: str | None = None
     mode: TransportMode | None = None
     name: str | None = None
+    journey_id: str | None = None  # voyage or flight number (conveyance reference)
 
 
 class Container(_Frozen):
@@ -203,6 +204,7 @@ class Transport(_Frozen):
     destination_country: str | None = None
     loading_place: str | None = None
     unloading_place: str | None = None
+    expected_arrival: datetime | None = None  # at the office of first entry (pre-arrival)
 
 
 class Classification(_Frozen):
@@ -278,6 +280,7 @@ class GoodsItem(_Frozen):
     valuation_method: str | None = None
     previous_documents: tuple[AdditionalDocument, ...] = ()
     item_price: Money | None = None  # the invoice price of the item (DE 4/14)
+    parties: tuple[Party, ...] = ()  # item-level consignor, consignee, notify party
 
     @property
     def origin_country(self) -> str | None:
@@ -317,6 +320,7 @@ class Declaration(_Frozen):
     issued_at: datetime | None = None
     message_id: str | None = None  # interchange / message reference of the sender
     responsible_country: str | None = None
+    specific_circumstances: str | None = None  # e.g. ICS/WCO 'E' AEO, 'A' postal
     parties: tuple[Party, ...] = ()
     authorisations: tuple[Authorisation, ...] = ()
     transport: Transport = Transport()
