@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 __all__ = ["parse_un_datetime"]
 
-_OFFSET = re.compile(r"^(?P<stamp>\d+)(?:(?P<sign>[+-])(?P<hh>\d{2})(?P<mm>\d{2})?)?$")
+_OFFSET = re.compile(r"^(?P<stamp>\d+)(?:Z|(?P<sign>[+-])(?P<hh>\d{2}):?(?P<mm>\d{2})?)?$")
 
 _LAYOUTS = {
     "102": "%Y%m%d",
