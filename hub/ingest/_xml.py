@@ -18,7 +18,7 @@ from lxml import etree
 
 from hub.errors import HostileInput, MalformedMessage
 
-__all__ = ["XmlLimits", "line_of", "parse_xml"]
+__all__ = ["DEFAULT_LIMITS", "XmlLimits", "element_path", "line_of", "parse_xml", "where"]
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -29,6 +29,8 @@ class XmlLimits:
 
     max_bytes: int = DEFAULT_MAX_BYTES
 
+
+DEFAULT_LIMITS = XmlLimits()
 
 _local = threading.local()
 _TRAILING_POSITION = re.compile(r",? line \d+, column \d+$")
@@ -57,7 +59,22 @@ def line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def parse_xml(data: bytes, limits: XmlLimits = XmlLimits()) -> etree._ElementTree:
+def element_path(element: etree._Element) -> str:
+    """``/MetaData/Declaration/GoodsShipment``: local names, readable by a trader."""
+    names = []
+    node: etree._Element | None = element
+    while node is not None:
+        names.append(etree.QName(node).localname)
+        node = node.getparent()
+    return "/" + "/".join(reversed(names))
+
+
+def where(element: etree._Element) -> str:
+    """The place of ``element`` as errors name it: line and element path."""
+    return f"line {element.sourceline}, {element_path(element)}"
+
+
+def parse_xml(data: bytes, limits: XmlLimits = DEFAULT_LIMITS) -> etree._ElementTree:
     """Parse ``data`` safely or raise :class:`HostileInput` / :class:`MalformedMessage`."""
     if len(data) > limits.max_bytes:
         raise HostileInput(

@@ -13,6 +13,7 @@ message), not xmlschema's (milliseconds); see ``bench/ingest.py``.
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,7 @@ from pathlib import Path
 from lxml import etree
 
 from hub.errors import SchemaInvalid, UnsupportedMessage
+from hub.ingest._xml import element_path
 
 __all__ = ["SchemaSet", "load_schema_set"]
 
@@ -60,9 +62,7 @@ class SchemaSet:
     def schema_for(self, namespace: str) -> etree.XMLSchema:
         file = self._entries.get(namespace)
         if file is None:
-            raise UnsupportedMessage(
-                f"no schema for namespace {namespace!r}", where="root element"
-            )
+            raise UnsupportedMessage(f"no schema for namespace {namespace!r}", where="root element")
         with self._lock:
             schema = self._compiled.get(file)
             if schema is None:
@@ -77,8 +77,29 @@ class SchemaSet:
         if schema.validate(tree):
             return
         error = next(iter(schema.error_log))  # type: ignore[call-overload]  # lxml-stubs lag lxml
-        where = f"line {error.line}" + (f", {error.path}" if error.path else "")
-        raise SchemaInvalid(error.message, where=where)
+        raise SchemaInvalid(_readable(error.message), where=_place(tree, error.line, error.path))
+
+
+def _place(tree: etree._ElementTree, line: int, path: str | None) -> str:
+    """Line and a local-name element path; libxml2 writes ``/md:MetaData/*[6]/*[6]``."""
+    if path:
+        prefixes = {k: v for k, v in tree.getroot().nsmap.items() if k}
+        try:
+            found = tree.xpath(path, namespaces=prefixes)
+        except etree.XPathError:
+            found = None
+        if isinstance(found, list) and found and isinstance(found[0], etree._Element):
+            return f"line {line}, {element_path(found[0])}"
+        return f"line {line}, {path}"
+    return f"line {line}"
+
+
+def _readable(message: str) -> str:
+    """Drop the namespace from ``Element '{urn:...}Name'`` so the message reads plainly."""
+    return _CLARK.sub(r"'\1'", message)
+
+
+_CLARK = re.compile(r"'\{[^}]*\}([^']+)'")
 
 
 @lru_cache(maxsize=16)

@@ -22,6 +22,7 @@ from lxml import etree
 from hub.errors import MalformedMessage, UnsupportedMessage
 from hub.ingest._dates import parse_un_datetime
 from hub.ingest._fingerprint import declaration_id
+from hub.ingest._xml import where as _where
 from hub.model import (
     AdditionalDocument,
     Address,
@@ -117,15 +118,6 @@ def _kids(element: etree._Element) -> list[tuple[str, etree._Element]]:
 
 
 _LOCAL_NAMES: dict[object, str] = {}
-
-
-def _where(element: etree._Element) -> str:
-    names = []
-    node: etree._Element | None = element
-    while node is not None:
-        names.append(etree.QName(node).localname)
-        node = node.getparent()
-    return f"line {element.sourceline}, /" + "/".join(reversed(names))
 
 
 def _text(element: etree._Element) -> str | None:
