@@ -1,0 +1,1 @@
+"""Benchmarks: run as scripts, print figures (``--json`` for machines); never timed tests."""
