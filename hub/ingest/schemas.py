@@ -63,11 +63,13 @@ class SchemaSet:
         file = self._entries.get(namespace)
         if file is None:
             raise UnsupportedMessage(f"no schema for namespace {namespace!r}", where="root element")
-        with self._lock:
-            schema = self._compiled.get(file)
-            if schema is None:
-                schema = etree.XMLSchema(etree.parse(str(file)))
-                self._compiled[file] = schema
+        schema = self._compiled.get(file)
+        if schema is None:  # compile once; the lock keeps two threads from doing it twice
+            with self._lock:
+                schema = self._compiled.get(file)
+                if schema is None:
+                    schema = etree.XMLSchema(etree.parse(str(file)))
+                    self._compiled[file] = schema
         return schema
 
     def validate(self, tree: etree._ElementTree) -> None:
