@@ -12,25 +12,13 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
 
 from lxml import etree
 
 from hub.errors import HostileInput, MalformedMessage
+from hub.ingest.limits import DEFAULT_LIMITS, MessageLimits, check_size
 
-__all__ = ["DEFAULT_LIMITS", "XmlLimits", "element_path", "line_of", "parse_xml", "where"]
-
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class XmlLimits:
-    """Limits applied to every inbound XML message."""
-
-    max_bytes: int = DEFAULT_MAX_BYTES
-
-
-DEFAULT_LIMITS = XmlLimits()
+__all__ = ["element_path", "line_of", "parse_xml", "where"]
 
 _local = threading.local()
 _TRAILING_POSITION = re.compile(r",? line \d+, column \d+$")
@@ -74,13 +62,9 @@ def where(element: etree._Element) -> str:
     return f"line {element.sourceline}, {element_path(element)}"
 
 
-def parse_xml(data: bytes, limits: XmlLimits = DEFAULT_LIMITS) -> etree._ElementTree:
+def parse_xml(data: bytes, limits: MessageLimits = DEFAULT_LIMITS) -> etree._ElementTree:
     """Parse ``data`` safely or raise :class:`HostileInput` / :class:`MalformedMessage`."""
-    if len(data) > limits.max_bytes:
-        raise HostileInput(
-            f"message is {len(data):,} bytes, over the limit of {limits.max_bytes:,}",
-            where="whole message",
-        )
+    check_size(data, limits)
     doctype_at = data.find(b"<!DOCTYPE")
     if doctype_at != -1:
         raise HostileInput(

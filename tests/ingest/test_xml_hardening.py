@@ -9,7 +9,8 @@ from collections.abc import Callable
 import pytest
 
 from hub.errors import HostileInput, IngestError, MalformedMessage
-from hub.ingest._xml import XmlLimits, parse_xml
+from hub.ingest._xml import parse_xml
+from hub.ingest.limits import MessageLimits
 
 XXE = b"""<?xml version="1.0"?>
 <!DOCTYPE Declaration [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
@@ -81,7 +82,7 @@ def test_an_oversize_message_is_refused_before_parsing() -> None:
 
 def test_the_size_limit_is_configurable() -> None:
     with pytest.raises(HostileInput, match="over the limit of 100"):
-        parse_xml(b"<a>" + b"x" * 200 + b"</a>", XmlLimits(max_bytes=100))
+        parse_xml(b"<a>" + b"x" * 200 + b"</a>", MessageLimits(max_bytes=100))
 
 
 def test_invalid_utf8_names_line_and_column() -> None:
