@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from lxml import etree
 
 from hub.errors import MalformedMessage, UnsupportedMessage
-from hub.ingest._xml import parse_xml
+from hub.ingest._xml import parse_xml, where
 from hub.ingest.own_schemas import own_schema_set
 from hub.model import Channel, CustomsResponse, ResponseError, ResponseStatus
 
@@ -174,6 +174,6 @@ def _datetime(found: etree._Element | None) -> datetime | None:
         # xs:dateTime admits a few forms Python does not, such as 24:00:00.
         raise MalformedMessage(
             f"{text!r} is not a date-time the hub can read",
-            where=f"line {found.sourceline}, {etree.QName(found).localname}",
+            where=where(found),
             expected="YYYY-MM-DDThh:mm:ss with a zone, hours 00 to 23",
         ) from None

@@ -217,7 +217,7 @@ def test_hour_24_passes_the_schema_but_is_refused_by_name() -> None:
     )
     with pytest.raises(MalformedMessage) as refused:
         cargo_report.read(data)
-    assert refused.value.where == "line 7, IssueDateTime"
+    assert refused.value.where == "line 7, /Declaration/IssueDateTime"
 
 
 def test_white_space_is_read_as_the_schema_reads_tokens() -> None:

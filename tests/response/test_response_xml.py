@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.errors import SchemaInvalid, UnsupportedMessage
+from hub.errors import MalformedMessage, SchemaInvalid, UnsupportedMessage
 from hub.ingest._xml import parse_xml
 from hub.ingest.own_schemas import own_schema_set
 from hub.model import Channel, CustomsResponse, ResponseError, ResponseStatus
@@ -203,3 +203,11 @@ def test_any_response_round_trips_through_valid_xml(response: CustomsResponse) -
     data = write_response(response)
     _valid(data)
     assert read_response(data) == response
+
+
+def test_hour_24_passes_the_schema_but_is_refused_by_name() -> None:
+    data = (SAMPLES / "valid" / "accepted_pending.xml").read_bytes()
+    data = data.replace(b"2024-03-04T08:15:00.5Z", b"2024-03-04T24:00:00Z")
+    with pytest.raises(MalformedMessage) as refused:
+        read_response(data)
+    assert refused.value.where == "line 6, /Response/IssueDateTime"
