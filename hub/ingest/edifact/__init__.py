@@ -1,5 +1,11 @@
-"""UN/EDIFACT: the syntax beneath the CUSDEC and CUSCAR readers and the CUSRES writer."""
+"""UN/EDIFACT: CUSDEC and CUSCAR read into canonical declarations, and the syntax beneath.
 
+``read`` is what the hub's format detection calls; ``parse_interchange``,
+``escape`` and ``format_segment`` are the syntax layer the CUSRES writer and
+reader in ``hub.response`` share.
+"""
+
+from hub.ingest.edifact.reader import SUPPORTED, read, read_interchange, supports
 from hub.ingest.edifact.syntax import (
     Interchange,
     Message,
@@ -11,6 +17,7 @@ from hub.ingest.edifact.syntax import (
 )
 
 __all__ = [
+    "SUPPORTED",
     "Interchange",
     "Message",
     "Segment",
@@ -18,4 +25,7 @@ __all__ = [
     "escape",
     "format_segment",
     "parse_interchange",
+    "read",
+    "read_interchange",
+    "supports",
 ]
