@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from hub.errors import MalformedMessage, UnsupportedMessage
 from hub.ingest._fingerprint import declaration_id, message_hash
-from hub.ingest.edifact import cusdec
+from hub.ingest.edifact import cuscar, cusdec
 from hub.ingest.edifact._segments import Fields
 from hub.ingest.edifact.syntax import Interchange, Message, parse_interchange
 from hub.ingest.limits import DEFAULT_LIMITS, MessageLimits, check_size
@@ -34,6 +34,7 @@ SUPPORTED = "CUSDEC or CUSCAR, version D, release 96B to 03B, agency UN"
 
 _MAPPERS: dict[str, tuple[Callable[[Message], Fields], SourceFormat]] = {
     "CUSDEC": (cusdec.declaration_fields, SourceFormat.EDIFACT_CUSDEC),
+    "CUSCAR": (cuscar.declaration_fields, SourceFormat.EDIFACT_CUSCAR),
 }
 _RELEASE = re.compile(r"^(\d{2})([A-Z])$")
 _FIRST, _LAST = (1996, "B"), (2003, "B")
