@@ -52,6 +52,7 @@ __all__ = [
     "CHARSETS",
     "LEVEL_A",
     "LEVEL_B",
+    "Element",
     "Interchange",
     "Message",
     "Segment",
@@ -173,6 +174,7 @@ def escape(text: str, separators: Separators = LEVEL_A) -> str:
 
 
 Element = str | Sequence[str | None] | None
+"""A data element to write: simple (``str``), composite (components) or absent (``None``)."""
 
 
 def format_segment(tag: str, *elements: Element, separators: Separators = LEVEL_A) -> str:
