@@ -255,3 +255,10 @@ def test_a_date_that_does_not_fit_its_format_names_its_segment(corpus: Path) -> 
     with pytest.raises(MalformedMessage) as exc:
         edifact.read(data)
     assert str(exc.value) == "segment 8, DTM: DTM 137 value '2003' does not fit format 102"
+
+
+def test_a_package_count_must_be_whole(corpus: Path) -> None:
+    data = (corpus / AU_EXPORT).read_bytes().replace(b"CNT+11:25", b"CNT+11:2.5")
+    with pytest.raises(MalformedMessage) as exc:
+        edifact.read(data)
+    assert str(exc.value) == "segment 28, CNT: '2.5' is not a whole number"

@@ -40,6 +40,7 @@ __all__ = [
     "document",
     "free_text",
     "function_of",
+    "integer_of",
     "mass",
     "money",
     "party",
@@ -113,6 +114,14 @@ def decimal_of(segment: Segment, raw: str) -> Decimal:
     if not _NUMBER.match(value):
         raise MalformedMessage(f"{raw!r} is not a number", where=segment.where)
     return Decimal(value.replace(",", "."))
+
+
+def integer_of(segment: Segment, raw: str) -> int:
+    """A count (packages, items), or ``MalformedMessage`` if it is not a whole number."""
+    value = raw.strip()
+    if not value.isdigit():
+        raise MalformedMessage(f"{raw!r} is not a whole number", where=segment.where)
+    return int(value)
 
 
 def datetime_of(segment: Segment) -> tuple[str | None, datetime | None]:
@@ -224,7 +233,7 @@ def count_total(segment: Segment) -> tuple[str, int | Decimal] | None:
     if name is None or raw is None:
         return None
     if name != "gross_mass":
-        return name, int(decimal_of(segment, raw))
+        return name, integer_of(segment, raw)
     factor = _KILOGRAMS.get((segment.get(0, 2) or "").upper())
     return None if factor is None else (name, decimal_of(segment, raw) * factor)
 

@@ -32,6 +32,7 @@ from hub.ingest.edifact._segments import (
     document,
     free_text,
     function_of,
+    integer_of,
     party,
     transport_means,
 )
@@ -185,7 +186,7 @@ class _Reader:
             raw = segment.get(index, 0)
             if raw is None:
                 continue
-            package: Fields = {"quantity": int(decimal_of(segment, raw))}
+            package: Fields = {"quantity": integer_of(segment, raw)}
             if segment.get(index, 1):
                 package["type_code"] = segment.get(index, 1)
             self.item.packaging.append(package)

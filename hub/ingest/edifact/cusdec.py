@@ -26,10 +26,10 @@ from hub.ingest.edifact._segments import (
     count_total,
     country,
     datetime_of,
-    decimal_of,
     document,
     free_text,
     function_of,
+    integer_of,
     money,
     party,
     transport_means,
@@ -123,7 +123,7 @@ class _Reader:
         elif tag == "RFF" and segment.get(0, 0) in TRANSPORT_DOCUMENTS:
             self.transport.documents.append(segment.get(0, 1) or "")
         elif tag == "PAC" and segment.get(0) is not None:
-            self.package_count += int(decimal_of(segment, segment.get(0) or ""))
+            self.package_count += integer_of(segment, segment.get(0) or "")
         elif tag == "TDT":
             self.means(segment)
         elif tag == "NAD":
@@ -227,7 +227,7 @@ class _Reader:
         raw = segment.get(0)
         package: Fields = {"type_code": segment.get(2, 0)}
         if raw is not None:
-            package["quantity"] = int(decimal_of(segment, raw))
+            package["quantity"] = integer_of(segment, raw)
         item.packaging.append({k: v for k, v in package.items() if v is not None})
 
     def count(self, segment: Segment) -> None:
