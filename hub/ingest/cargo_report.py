@@ -12,30 +12,21 @@ runs of white space collapsed.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from typing import Any
 
 from lxml import etree
 
 from hub.errors import MalformedMessage, UnsupportedMessage
 from hub.ingest._fingerprint import declaration_id, message_hash
+from hub.ingest._plain import Node, group, groups, leaf, plain, text
 from hub.ingest._xml import parse_xml, where
 from hub.ingest.own_schemas import own_schema_set
 from hub.model import (
-    Address,
-    Classification,
-    Container,
     Declaration,
     DeclarationFunction,
     DeclarationKind,
-    GoodsItem,
-    Origin,
-    Packaging,
-    Party,
     PartyRole,
     SourceFormat,
-    Totals,
-    Transport,
-    TransportMeans,
     TransportMode,
 )
 
@@ -44,17 +35,17 @@ __all__ = ["NAMESPACE", "ROOT_TAG", "read", "read_tree"]
 NAMESPACE = "urn:hub:message:CargoReport:1"
 ROOT_TAG = f"{{{NAMESPACE}}}Declaration"
 
-_NS = {"c": NAMESPACE}
 _FUNCTIONS = {
     "9": DeclarationFunction.ORIGINAL,
     "4": DeclarationFunction.AMENDMENT,
     "1": DeclarationFunction.CANCELLATION,
 }
-_ITEM_PARTIES = (
-    ("c:Consignor", PartyRole.CONSIGNOR),
-    ("c:Consignee", PartyRole.CONSIGNEE),
-    ("c:NotifyParty", PartyRole.NOTIFY_PARTY),
+_CONSIGNMENT_PARTIES = (
+    ("Consignor", PartyRole.CONSIGNOR),
+    ("Consignee", PartyRole.CONSIGNEE),
+    ("NotifyParty", PartyRole.NOTIFY_PARTY),
 )
+_REPORT_PARTIES = (("Carrier", PartyRole.CARRIER), ("Submitter", PartyRole.DECLARANT))
 
 
 def read(data: bytes) -> Declaration:
@@ -83,164 +74,139 @@ def read_tree(tree: etree._ElementTree, *, digest: str) -> Declaration:
             expected=ROOT_TAG,
         )
     own_schema_set().validate(tree)
-    function_code = _text(root, "c:FunctionCode")
-    submitter = root.find("c:Submitter", _NS)
-    parties = _parties(
-        root,
-        (
-            ("c:Consignment/c:Consignor", PartyRole.CONSIGNOR),
-            ("c:Consignment/c:Consignee", PartyRole.CONSIGNEE),
-            ("c:Consignment/c:NotifyParty", PartyRole.NOTIFY_PARTY),
-            ("c:Carrier", PartyRole.CARRIER),
-            ("c:Submitter", PartyRole.DECLARANT),
-        ),
-    )
-    return Declaration(
-        id=declaration_id(digest),
-        source_format=SourceFormat.HUB_CARGO_REPORT,
-        message_hash=digest,
-        functional_reference=_text(root, "c:FunctionalReferenceID"),
-        kind=DeclarationKind.PRE_ARRIVAL,
-        function=_FUNCTIONS.get(function_code or ""),
-        function_code=function_code,
-        submitter=_text(submitter, "c:ID") if submitter is not None else None,
-        issued_at=_datetime(root, "c:IssueDateTime"),
-        message_id=_text(root, "c:ID"),
-        specific_circumstances=_text(root, "c:SpecificCircumstancesCodeCode"),
-        parties=parties,
-        transport=_transport(root),
-        goods_items=tuple(
-            _goods_item(item) for item in root.iterfind("c:Consignment/c:ConsignmentItem", _NS)
-        ),
-        totals=Totals(
-            item_count=_int(root, "c:GoodsItemQuantity"),
-            package_count=_int(root, "c:TotalPackageQuantity"),
-            gross_mass=_decimal(root, "c:TotalGrossMassMeasure"),
-        ),
-    )
+    # The schema has been checked, so the mapping below reads without re-checking.
+    report = plain(root)
+    function_code = _token(report, "FunctionCode")
+    consignment = group(report, "Consignment")
+    means = group(report, "BorderTransportMeans")
+    fields: dict[str, Any] = {
+        "id": declaration_id(digest),
+        "source_format": SourceFormat.HUB_CARGO_REPORT,
+        "message_hash": digest,
+        "functional_reference": _token(report, "FunctionalReferenceID"),
+        "kind": DeclarationKind.PRE_ARRIVAL,
+        "function": _FUNCTIONS.get(function_code or ""),
+        "function_code": function_code,
+        "submitter": _token(group(report, "Submitter"), "ID"),
+        "issued_at": _datetime(report, "IssueDateTime"),
+        "message_id": _token(report, "ID"),
+        "specific_circumstances": _token(report, "SpecificCircumstancesCodeCode"),
+        "parties": [
+            *_parties(consignment, _CONSIGNMENT_PARTIES),
+            *_parties(report, _REPORT_PARTIES),
+        ],
+        "transport": _transport(report, consignment, means),
+        "goods_items": [_goods_item(item) for item in groups(consignment, "ConsignmentItem")],
+        "totals": {
+            "item_count": _token(report, "GoodsItemQuantity"),
+            "package_count": _token(report, "TotalPackageQuantity"),
+            "gross_mass": _token(report, "TotalGrossMassMeasure"),
+        },
+    }
+    return Declaration.model_validate(fields)
 
 
-def _transport(root: etree._Element) -> Transport:
-    means = root.find("c:BorderTransportMeans", _NS)
-    mode = TransportMode.from_code(_text(means, "c:ModeCode")) if means is not None else None
-    border_means = None
+def _transport(report: Node, consignment: Node | None, means: Node | None) -> dict[str, Any]:
+    transport: dict[str, Any] = {
+        "containers": [
+            {
+                "id": _token(equipment, "ID"),
+                "seals": [_token(seal, "ID") for seal in groups(equipment, "Seal")],
+            }
+            for equipment in groups(consignment, "TransportEquipment")
+        ],
+        "transport_documents": [
+            _token(document, "ID") for document in groups(consignment, "TransportContractDocument")
+        ],
+        "office_of_entry": _token(group(report, "FirstEntryOffice"), "ID"),
+        "office_of_destination": _token(group(report, "DestinationOffice"), "ID"),
+        "loading_place": _token(group(consignment, "LoadingLocation"), "ID"),
+        "unloading_place": _token(group(consignment, "UnloadingLocation"), "ID"),
+    }
     if means is not None:
-        border_means = TransportMeans(
-            id=_text(means, "c:ID"),
-            id_type=_text(means, "c:IdentificationTypeCode"),
-            nationality=_text(means, "c:RegistrationNationalityCode"),
-            mode=mode,
-            name=_text(means, "c:Name"),
-            journey_id=_text(means, "c:JourneyID"),
-        )
-    return Transport(
-        mode=mode,
-        border_means=border_means,
-        containers=tuple(
-            Container(
-                id=_text(equipment, "c:ID") or "",
-                seals=tuple(_texts(equipment, "c:Seal/c:ID")),
-            )
-            for equipment in root.iterfind("c:Consignment/c:TransportEquipment", _NS)
-        ),
-        transport_documents=tuple(_texts(root, "c:Consignment/c:TransportContractDocument/c:ID")),
-        office_of_entry=_text(root, "c:FirstEntryOffice/c:ID"),
-        office_of_destination=_text(root, "c:DestinationOffice/c:ID"),
-        loading_place=_text(root, "c:Consignment/c:LoadingLocation/c:ID"),
-        unloading_place=_text(root, "c:Consignment/c:UnloadingLocation/c:ID"),
-        expected_arrival=(_datetime(means, "c:ArrivalDateTime") if means is not None else None),
-    )
+        mode = TransportMode.from_code(_token(means, "ModeCode"))
+        transport["mode"] = mode
+        transport["border_means"] = {
+            "id": _token(means, "ID"),
+            "id_type": _token(means, "IdentificationTypeCode"),
+            "nationality": _token(means, "RegistrationNationalityCode"),
+            "mode": mode,
+            "name": _token(means, "Name"),
+            "journey_id": _token(means, "JourneyID"),
+        }
+        transport["expected_arrival"] = _datetime(means, "ArrivalDateTime")
+    return transport
 
 
-def _goods_item(item: etree._Element) -> GoodsItem:
-    classifications = tuple(
-        Classification(
-            code=_text(classification, "c:ID") or "",
-            type_code=_text(classification, "c:IdentificationTypeCode"),
-        )
-        for classification in item.iterfind("c:Commodity/c:Classification", _NS)
-    )
-    origin = _text(item, "c:Origin/c:CountryCode")
-    return GoodsItem(
-        sequence=_int(item, "c:SequenceNumeric") or 0,
-        commodity_code=classifications[0].code if classifications else None,
-        classifications=classifications,
-        description=_text(item, "c:Commodity/c:Description"),
-        origin=Origin(country=origin) if origin else None,
-        gross_mass=_decimal(item, "c:Commodity/c:GoodsMeasure/c:GrossMassMeasure"),
-        packaging=tuple(
-            Packaging(
-                type_code=_text(package, "c:TypeCode"),
-                quantity=_int(package, "c:QuantityQuantity"),
-                marks=_text(package, "c:MarksNumbersID"),
-            )
-            for package in item.iterfind("c:Packaging", _NS)
-        ),
-        dangerous_goods_code=_text(item, "c:Commodity/c:DangerousGoods/c:UNDGID"),
-        parties=_parties(item, _ITEM_PARTIES),
-    )
+def _goods_item(item: Node) -> dict[str, Any]:
+    commodity = group(item, "Commodity")
+    classifications = [
+        {"code": _token(c, "ID"), "type_code": _token(c, "IdentificationTypeCode")}
+        for c in groups(commodity, "Classification")
+    ]
+    origin = _token(group(item, "Origin"), "CountryCode")
+    return {
+        "sequence": _token(item, "SequenceNumeric"),
+        "commodity_code": classifications[0]["code"] if classifications else None,
+        "classifications": classifications,
+        "description": _token(commodity, "Description"),
+        "origin": {"country": origin} if origin else None,
+        "gross_mass": _token(group(commodity, "GoodsMeasure"), "GrossMassMeasure"),
+        "packaging": [
+            {
+                "type_code": _token(package, "TypeCode"),
+                "quantity": _token(package, "QuantityQuantity"),
+                "marks": _token(package, "MarksNumbersID"),
+            }
+            for package in groups(item, "Packaging")
+        ],
+        "dangerous_goods_code": _token(group(commodity, "DangerousGoods"), "UNDGID"),
+        "parties": _parties(item, _CONSIGNMENT_PARTIES),
+    }
 
 
-def _parties(
-    element: etree._Element, paths: tuple[tuple[str, PartyRole], ...]
-) -> tuple[Party, ...]:
+def _parties(node: Node | None, roles: tuple[tuple[str, PartyRole], ...]) -> list[dict[str, Any]]:
     found = []
-    for path, role in paths:
-        party = element.find(path, _NS)
-        if party is not None:
-            found.append(_party(party, role))
-    return tuple(found)
-
-
-def _party(element: etree._Element, role: PartyRole) -> Party:
-    address = element.find("c:Address", _NS)
-    return Party(
-        role=role,
-        id=_text(element, "c:ID"),
-        name=_text(element, "c:Name"),
-        address=Address(
-            line=_text(address, "c:Line"),
-            city=_text(address, "c:CityName"),
-            postcode=_text(address, "c:PostcodeID"),
-            country=_text(address, "c:CountryCode"),
+    for name, role in roles:
+        party = group(node, name)
+        if party is None:
+            continue
+        address = group(party, "Address")
+        found.append(
+            {
+                "role": role,
+                "id": _token(party, "ID"),
+                "name": _token(party, "Name"),
+                "address": {
+                    "line": _token(address, "Line"),
+                    "city": _token(address, "CityName"),
+                    "postcode": _token(address, "PostcodeID"),
+                    "country": _token(address, "CountryCode"),
+                }
+                if address is not None
+                else None,
+            }
         )
-        if address is not None
-        else None,
-    )
+    return found
 
 
-def _text(element: etree._Element, path: str) -> str | None:
-    """The ``xs:token`` value at ``path``: white space collapsed, ``None`` when absent."""
-    text = element.findtext(path, namespaces=_NS)
-    if text is None:
-        return None
-    return " ".join(text.split()) or None
+def _token(node: Node | None, name: str) -> str | None:
+    """The ``xs:token`` value of leaf ``name``: white space collapsed, ``None`` when absent."""
+    found = text(node, name)
+    return " ".join(found.split()) if found is not None else None
 
 
-def _texts(element: etree._Element, path: str) -> list[str]:
-    return [" ".join((found.text or "").split()) for found in element.iterfind(path, _NS)]
-
-
-def _int(element: etree._Element, path: str) -> int | None:
-    text = _text(element, path)
-    return int(text) if text is not None else None
-
-
-def _decimal(element: etree._Element, path: str) -> Decimal | None:
-    text = _text(element, path)
-    return Decimal(text) if text is not None else None
-
-
-def _datetime(element: etree._Element, path: str) -> datetime | None:
-    found = element.find(path, _NS)
+def _datetime(node: Node | None, name: str) -> datetime | None:
+    found = leaf(node, name)
     if found is None or not found.text:
         return None
+    value = found.text.strip()
     try:
-        return datetime.fromisoformat(found.text.strip())
+        return datetime.fromisoformat(value)
     except ValueError:
         # xs:dateTime admits a few forms Python does not, such as 24:00:00.
         raise MalformedMessage(
-            f"{found.text.strip()!r} is not a date-time the hub can read",
+            f"{value!r} is not a date-time the hub can read",
             where=where(found),
             expected="YYYY-MM-DDThh:mm:ss with a zone, hours 00 to 23",
         ) from None

@@ -21,31 +21,23 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from lxml import etree
+from pydantic import ValidationError
 
 from hub.errors import MalformedMessage, UnsupportedMessage
 from hub.ingest._dates import parse_un_datetime
 from hub.ingest._fingerprint import declaration_id, message_hash
+from hub.ingest._plain import Node, element_of, group, groups, leaf, plain, text
 from hub.ingest._xml import parse_xml, where
 from hub.ingest.schemas import SchemaSet
 from hub.model import (
-    AdditionalDocument,
-    Address,
-    Classification,
-    Container,
     Declaration,
     DeclarationFunction,
     DeclarationKind,
-    GoodsItem,
-    Packaging,
-    Party,
     PartyRole,
     SourceFormat,
-    Totals,
-    Transport,
-    TransportMeans,
     TransportMode,
 )
 
@@ -142,35 +134,42 @@ def read_tree(tree: etree._ElementTree, *, digest: str) -> Declaration:
     root = tree.getroot()
     _check_root(root)
     amendment = root.tag == _IE313
-    header = _child(root, "HEAHEA")
-    lodging = _child(root, "PERLODSUMDEC")
-    items = root.findall("GOOITEGDS")
-    # Converted in document order, so that without a schema the first fault reported
-    # is the first in the message.
+    message = plain(root)
+    header = group(message, "HEAHEA")
+    items = groups(message, "GOOITEGDS")
+    # Converted in document order, so that without a schema the first fault
+    # reported is the first in the message.
     issued_at = _datetime(header, "DatTimAmeHEA113" if amendment else "DecDatTimHEA114")
-    totals = Totals(
-        item_count=_int(header, "TotNumOfIteHEA305"),
-        package_count=_int(header, "TotNumOfPacHEA306"),
-        gross_mass=_decimal(header, "TotGroMasHEA307"),
-    )
-    goods_items = tuple(_goods_item(item) for item in items)
-    return Declaration(
-        id=declaration_id(digest),
-        source_format=SourceFormat.ICS_IE315,
-        message_hash=digest,
-        functional_reference=_text(header, "DocNumHEA5" if amendment else "RefNumHEA4"),
-        type_code=_text(root, "MesTypMES20") or etree.QName(root).localname,
-        kind=DeclarationKind.PRE_ARRIVAL,
-        function=DeclarationFunction.AMENDMENT if amendment else DeclarationFunction.ORIGINAL,
-        submitter=_text(lodging, "TINPLD1"),
-        issued_at=issued_at,
-        message_id=_text(root, "MesIdeMES19"),
-        specific_circumstances=_text(header, "SpeCirIndHEA1"),
-        parties=_parties(root, _HEADER_PARTIES),
-        transport=_transport(root, header, items),
-        goods_items=goods_items,
-        totals=totals,
-    )
+    totals = {
+        "item_count": _int(header, "TotNumOfIteHEA305"),
+        "package_count": _int(header, "TotNumOfPacHEA306"),
+        "gross_mass": _decimal(header, "TotGroMasHEA307"),
+    }
+    goods_items = [_goods_item(item) for item in items]
+    fields: dict[str, Any] = {
+        "id": declaration_id(digest),
+        "source_format": SourceFormat.ICS_IE315,
+        "message_hash": digest,
+        "functional_reference": text(header, "DocNumHEA5" if amendment else "RefNumHEA4"),
+        "type_code": text(message, "MesTypMES20") or etree.QName(root).localname,
+        "kind": DeclarationKind.PRE_ARRIVAL,
+        "function": DeclarationFunction.AMENDMENT if amendment else DeclarationFunction.ORIGINAL,
+        "submitter": text(group(message, "PERLODSUMDEC"), "TINPLD1"),
+        "issued_at": issued_at,
+        "message_id": text(message, "MesIdeMES19"),
+        "specific_circumstances": text(header, "SpeCirIndHEA1"),
+        "parties": _parties(message, _HEADER_PARTIES),
+        "transport": _transport(message, header, items),
+        "goods_items": goods_items,
+        "totals": totals,
+    }
+    try:
+        return Declaration.model_validate(fields)
+    except ValidationError as exc:  # a value the conversions above did not foresee
+        error = exc.errors()[0]
+        raise MalformedMessage(
+            error["msg"], where="declaration." + ".".join(str(part) for part in error["loc"])
+        ) from None
 
 
 def _check_root(root: etree._Element) -> None:
@@ -182,159 +181,144 @@ def _check_root(root: etree._Element) -> None:
         )
 
 
-def _transport(
-    root: etree._Element, header: etree._Element | None, items: list[etree._Element]
-) -> Transport:
-    mode = TransportMode.from_code(_text(header, "TraModAtBorHEA76"))
-    means_id = _text(header, "IdeOfMeaOfTraCroHEA85")
-    nationality = _text(header, "NatOfMeaOfTraCroHEA87")
-    journey = _text(header, "ConRefNumHEA")
+def _transport(message: Node, header: Node | None, items: list[Node]) -> dict[str, Any]:
+    mode = TransportMode.from_code(text(header, "TraModAtBorHEA76"))
+    means_id = text(header, "IdeOfMeaOfTraCroHEA85")
+    nationality = text(header, "NatOfMeaOfTraCroHEA87")
+    journey = text(header, "ConRefNumHEA")
     border_means = None
     if means_id or nationality or journey:
-        border_means = TransportMeans(
-            id=means_id, nationality=nationality, mode=mode, journey_id=journey
-        )
+        border_means = {
+            "id": means_id,
+            "nationality": nationality,
+            "mode": mode,
+            "journey_id": journey,
+        }
     # The commercial reference number is the ENS's transport document number
     # (bill of lading, air waybill), at header level or per item.
-    documents = [_text(header, "ComRefNumHEA")]
-    documents += [_text(item, "ComRefNumGIM1") for item in items]
-    containers = [_text(c, "ConNumNR21") for item in items for c in item.iterfind("CONNR2")]
-    first_entry = _child(root, "CUSOFFFENT730")
-    return Transport(
-        mode=mode,
-        border_means=border_means,
-        containers=tuple(Container(id=number) for number in _distinct(containers)),
-        seals=_distinct(_text(seal, "SeaIdSEAID530") for seal in root.iterfind("SEAID529")),
-        transport_documents=_distinct(documents),
-        office_of_declaration=_text(_child(root, "CUSOFFLON"), "RefNumCOL1"),
-        office_of_entry=_text(first_entry, "RefNumCUSOFFFENT731"),
-        loading_place=_text(header, "PlaLoaGOOITE334"),
-        unloading_place=_text(header, "PlaUnlGOOITE334"),
-        expected_arrival=_datetime(first_entry, "ExpDatOfArrFIRENT733"),
-    )
+    documents = [text(header, "ComRefNumHEA")]
+    documents += [text(item, "ComRefNumGIM1") for item in items]
+    containers = [text(c, "ConNumNR21") for item in items for c in groups(item, "CONNR2")]
+    first_entry = group(message, "CUSOFFFENT730")
+    return {
+        "mode": mode,
+        "border_means": border_means,
+        "containers": [{"id": number} for number in _distinct(containers)],
+        "seals": _distinct(text(seal, "SeaIdSEAID530") for seal in groups(message, "SEAID529")),
+        "transport_documents": _distinct(documents),
+        "office_of_declaration": text(group(message, "CUSOFFLON"), "RefNumCOL1"),
+        "office_of_entry": text(first_entry, "RefNumCUSOFFFENT731"),
+        "loading_place": text(header, "PlaLoaGOOITE334"),
+        "unloading_place": text(header, "PlaUnlGOOITE334"),
+        "expected_arrival": _datetime(first_entry, "ExpDatOfArrFIRENT733"),
+    }
 
 
-def _goods_item(item: etree._Element) -> GoodsItem:
+def _goods_item(item: Node) -> dict[str, Any]:
     number = _int(item, "IteNumGDS7")
     if number is None:
         raise MalformedMessage(
-            "a goods item has no item number", where=where(item), expected="IteNumGDS7"
+            "a goods item has no item number", where=where(element_of(item)), expected="IteNumGDS7"
         )
-    commodity = _child(item, "COMCODGODITM")
-    code = _text(commodity, "ComNomCMD1")
+    commodity = group(item, "COMCODGODITM")
+    code = text(commodity, "ComNomCMD1")
     if code is not None and not _COMMODITY_CODE.match(code):
         raise _unreadable(commodity, "ComNomCMD1", code, "digits and capital letters")
-    return GoodsItem(
-        sequence=number,
-        commodity_code=code,
-        classifications=(Classification(code=code),) if code else (),
-        description=_text(item, "GooDesGDS23"),
-        gross_mass=_decimal(item, "GroMasGDS46"),
-        dangerous_goods_code=_text(item, "UNDanGooCodGDI1"),
-        documents=tuple(
-            AdditionalDocument(type_code=_text(doc, "DocTypDC21"), id=_text(doc, "DocRefDC23"))
-            for doc in item.iterfind("PRODOCDC2")
-        ),
-        packaging=tuple(
-            Packaging(
-                type_code=_text(package, "KinOfPacGS23"),
+    return {
+        "sequence": number,
+        "commodity_code": code,
+        "classifications": [{"code": code}] if code else [],
+        "description": text(item, "GooDesGDS23"),
+        "gross_mass": _decimal(item, "GroMasGDS46"),
+        "dangerous_goods_code": text(item, "UNDanGooCodGDI1"),
+        "documents": [
+            {"type_code": text(doc, "DocTypDC21"), "id": text(doc, "DocRefDC23")}
+            for doc in groups(item, "PRODOCDC2")
+        ],
+        "packaging": [
+            {
+                "type_code": text(package, "KinOfPacGS23"),
                 # Unpacked goods (kinds NE, NF, NG) are counted in pieces instead.
-                quantity=_int(package, "NumOfPacGS24") or _int(package, "NumOfPieGS25"),
-                marks=_text(package, "MarNumOfPacGSL21"),
-            )
-            for package in item.iterfind("PACGS2")
-        ),
-        additional_information=tuple(
-            text
-            for mention in item.iterfind("SPEMENMT2")
-            if (text := _text(mention, "AddInfCodMT23"))
-        ),
-        parties=_parties(item, _ITEM_PARTIES),
-    )
+                "quantity": _int(package, "NumOfPacGS24") or _int(package, "NumOfPieGS25"),
+                "marks": text(package, "MarNumOfPacGSL21"),
+            }
+            for package in groups(item, "PACGS2")
+        ],
+        "additional_information": [
+            statement
+            for mention in groups(item, "SPEMENMT2")
+            if (statement := text(mention, "AddInfCodMT23"))
+        ],
+        "parties": _parties(item, _ITEM_PARTIES),
+    }
 
 
-def _parties(element: etree._Element, segments: tuple[_PartySegment, ...]) -> tuple[Party, ...]:
+def _parties(node: Node, segments: tuple[_PartySegment, ...]) -> list[dict[str, Any]]:
     found = []
     for fields in segments:
-        party = _child(element, fields.segment)
+        party = group(node, fields.segment)
         if party is None:
             continue
-        address = Address(
-            line=_text(party, fields.street),
-            city=_text(party, fields.city),
-            postcode=_text(party, fields.postcode),
-            country=_text(party, fields.country),
-        )
+        address = {
+            "line": text(party, fields.street),
+            "city": text(party, fields.city),
+            "postcode": text(party, fields.postcode),
+            "country": text(party, fields.country),
+        }
         found.append(
-            Party(
-                role=fields.role,
-                id=_text(party, fields.tin),
-                name=_text(party, fields.name),
-                address=address if address != Address() else None,
-            )
+            {
+                "role": fields.role,
+                "id": text(party, fields.tin),
+                "name": text(party, fields.name),
+                "address": address if any(address.values()) else None,
+            }
         )
-    return tuple(found)
+    return found
 
 
-def _distinct(values: Iterable[str | None]) -> tuple[str, ...]:
+def _distinct(values: Iterable[str | None]) -> list[str]:
     """Non-empty values in first-seen order, each once."""
-    return tuple(dict.fromkeys(value for value in values if value))
+    return list(dict.fromkeys(value for value in values if value))
 
 
-def _child(element: etree._Element | None, name: str) -> etree._Element | None:
-    return element.find(name) if element is not None else None
-
-
-def _text(element: etree._Element | None, name: str) -> str | None:
-    """The text of child ``name``, outer white space removed, ``None`` when absent or empty."""
-    if element is None:
+def _int(node: Node | None, name: str) -> int | None:
+    value = text(node, name)
+    if value is None:
         return None
-    text = element.findtext(name)
-    if text is None:
-        return None
-    return text.strip() or None
+    if not value.isascii() or not value.isdigit():
+        raise _unreadable(node, name, value, "digits")
+    return int(value)
 
 
-def _int(element: etree._Element | None, name: str) -> int | None:
-    text = _text(element, name)
-    if text is None:
-        return None
-    if not text.isascii() or not text.isdigit():
-        raise _unreadable(element, name, text, "digits")
-    return int(text)
-
-
-def _decimal(element: etree._Element | None, name: str) -> Decimal | None:
-    text = _text(element, name)
-    if text is None:
+def _decimal(node: Node | None, name: str) -> Decimal | None:
+    value = text(node, name)
+    if value is None:
         return None
     try:
-        value = Decimal(text)
+        number = Decimal(value)
     except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite():
-        raise _unreadable(element, name, text, "a decimal number such as 1234.5")
-    return value
+        number = None
+    if number is None or not number.is_finite():
+        raise _unreadable(node, name, value, "a decimal number such as 1234.5")
+    return number
 
 
-def _datetime(element: etree._Element | None, name: str) -> datetime | None:
-    text = _text(element, name)
-    if text is None:
+def _datetime(node: Node | None, name: str) -> datetime | None:
+    value = text(node, name)
+    if value is None:
         return None
     try:
-        if len(text) != 12 or not text.isdigit():
-            raise ValueError(text)
-        return parse_un_datetime(text, _ICS_DATETIME)
+        if len(value) != 12 or not value.isdigit():
+            raise ValueError(value)
+        return parse_un_datetime(value, _ICS_DATETIME)
     except ValueError:
-        raise _unreadable(element, name, text, "CCYYMMDDHHMM") from None
+        raise _unreadable(node, name, value, "CCYYMMDDHHMM") from None
 
 
-def _unreadable(
-    element: etree._Element | None, name: str, text: str, expected: str
-) -> MalformedMessage:
-    found = _child(element, name)
+def _unreadable(node: Node | None, name: str, value: str, expected: str) -> MalformedMessage:
+    found = leaf(node, name)
     return MalformedMessage(
-        f"{name} {text!r} cannot be read",
+        f"{name} {value!r} cannot be read",
         where=where(found) if found is not None else name,
         expected=expected,
     )
