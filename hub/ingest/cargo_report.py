@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from lxml import etree
+from pydantic import ValidationError
 
 from hub.errors import MalformedMessage, UnsupportedMessage
 from hub.ingest._fingerprint import declaration_id, message_hash
@@ -103,7 +104,13 @@ def read_tree(tree: etree._ElementTree, *, digest: str) -> Declaration:
             "gross_mass": _token(report, "TotalGrossMassMeasure"),
         },
     }
-    return Declaration.model_validate(fields)
+    try:
+        return Declaration.model_validate(fields)
+    except ValidationError as exc:  # the schema should make this unreachable
+        error = exc.errors()[0]
+        raise MalformedMessage(
+            error["msg"], where="declaration." + ".".join(str(part) for part in error["loc"])
+        ) from None
 
 
 def _transport(report: Node, consignment: Node | None, means: Node | None) -> dict[str, Any]:
