@@ -145,36 +145,28 @@ def _find_terminator(text: str, start: int, terminator: str, release: str | None
     return index
 
 
-def _element_pattern(separators: Separators) -> re.Pattern[str]:
-    breaks = re.escape(separators.component + separators.data)
+def _element_pattern(separators: Separators) -> re.Pattern[str] | None:
+    """Tokens of a segment that holds the release character; ``None`` without one."""
     if separators.release is None:
-        return re.compile(f"([{breaks}])|([^{breaks}]+)", re.DOTALL)
+        return None
+    breaks = re.escape(separators.component + separators.data)
     release = re.escape(separators.release)
     return re.compile(f"{release}(.)|([{breaks}])|([^{breaks}{release}]+)", re.DOTALL)
 
 
 def _segment(
-    text: str, start: int, stop: int, position: int, pattern: re.Pattern[str], seps: Separators
+    text: str,
+    start: int,
+    stop: int,
+    position: int,
+    pattern: re.Pattern[str] | None,
+    seps: Separators,
 ) -> Segment:
-    elements: list[tuple[str, ...]] = []
-    components: list[str] = []
-    value: list[str] = []
-    escaped_groups = seps.release is not None
-    for match in pattern.finditer(text, start, stop):
-        if escaped_groups and match.group(1) is not None:
-            value.append(match.group(1))
-            continue
-        separator = match.group(2 if escaped_groups else 1)
-        if separator is None:
-            value.append(match.group(0))
-            continue
-        components.append("".join(value))
-        value = []
-        if separator == seps.data:
-            elements.append(tuple(components))
-            components = []
-    components.append("".join(value))
-    elements.append(tuple(components))
+    body = text[start:stop]
+    if pattern is None or seps.release is None or seps.release not in body:  # plain splits
+        elements = [tuple(element.split(seps.component)) for element in body.split(seps.data)]
+    else:
+        elements = _released(body, pattern, seps)
     tag = elements[0][0]
     if not _TAG.match(tag):
         raise MalformedMessage(
@@ -182,6 +174,27 @@ def _segment(
             where=f"segment {position}",
         )
     return Segment(tag, tuple(elements[1:]), position, start)
+
+
+def _released(body: str, pattern: re.Pattern[str], seps: Separators) -> list[tuple[str, ...]]:
+    elements: list[tuple[str, ...]] = []
+    components: list[str] = []
+    value: list[str] = []
+    for match in pattern.finditer(body):
+        escaped, separator = match.group(1), match.group(2)
+        if escaped is not None:
+            value.append(escaped)
+        elif separator is None:
+            value.append(match.group(0))
+        else:
+            components.append("".join(value))
+            value = []
+            if separator == seps.data:
+                elements.append(tuple(components))
+                components = []
+    components.append("".join(value))
+    elements.append(tuple(components))
+    return elements
 
 
 # Syntax identifier -> Python codec. UNOX (ISO 2022 code extension) is not read.
@@ -205,7 +218,9 @@ CHARSETS = {
 _C1 = re.compile("[\x80-\x9f]")
 
 
-def decode_segments(segments: list[Segment], syntax_identifier: str, unb: Segment) -> list[Segment]:
+def decode_segments(
+    segments: list[Segment], syntax_identifier: str, unb: Segment, *, ascii_only: bool = False
+) -> list[Segment]:
     """Decode every value from the ISO 8859-1 reading to the declared character set.
 
     Raises :class:`MalformedMessage` naming the segment of the first byte
@@ -218,6 +233,8 @@ def decode_segments(segments: list[Segment], syntax_identifier: str, unb: Segmen
             where=unb.where,
             expected=", ".join(CHARSETS),
         )
+    if ascii_only:  # nothing to decode, and ASCII is valid in every character set here
+        return segments
     decoded: list[Segment] = []
     for segment in segments:
         elements = segment.elements

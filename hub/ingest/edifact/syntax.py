@@ -131,7 +131,7 @@ def parse_interchange(data: bytes) -> Interchange:
     if unb.tag != "UNB":
         raise EnvelopeError(f"an interchange starts with UNB, not {unb.tag}", where=unb.where)
     syntax_identifier = unb.get(0, 0) or ""
-    segments = decode_segments(segments, syntax_identifier, unb)
+    segments = decode_segments(segments, syntax_identifier, unb, ascii_only=text.isascii())
     unb = segments[0]
     messages, unz = _messages(segments)
     control_reference = _required(unb, 4, "interchange control reference")
