@@ -1,4 +1,4 @@
-"""The layout promises of DESIGN.md, checked: hub/ never imports agencies/, surfaces are declared."""
+"""DESIGN.md's layout promises: hub/ never imports agencies/; public surfaces are declared."""
 
 from __future__ import annotations
 

@@ -31,8 +31,6 @@ def missing_for_assessment(declaration: Declaration) -> tuple[str, ...]:
         where = f"goods item {item.sequence}"
         if not item.commodity_code:
             missing.append(f"{where}: commodity code is missing")
-        if item.origin_country is None and declaration.kind is not None and (
-            declaration.kind is DeclarationKind.IMPORT
-        ):
+        if item.origin_country is None and declaration.kind is DeclarationKind.IMPORT:
             missing.append(f"{where}: country of origin is missing")
     return tuple(missing)

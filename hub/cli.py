@@ -1,0 +1,117 @@
+"""The ``hub`` command line.
+
+``hub check`` reads messages exactly as the hub would on submission and says,
+per file, what it understood or precisely what is wrong, without storing
+anything. Later commands (serve, worker, profiles, db, token) join here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hub.errors import IngestError
+from hub.ingest import Reading, read_with_warnings
+from hub.ingest.schemas import SchemaSet, load_schema_set
+
+app = typer.Typer(
+    name="hub",
+    help="Multi-agency single-window hub for border administrations.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+_MESSAGE_SUFFIXES = {".xml", ".edi", ".edifact", ".txt"}
+
+
+@app.callback()
+def _main() -> None:
+    """Multi-agency single-window hub for border administrations."""
+
+
+def _files(paths: list[Path]) -> Iterator[Path]:
+    """Files as given; directories expand to the messages inside them, sorted."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in _MESSAGE_SUFFIXES
+            )
+        else:
+            yield path
+
+
+def _summary(reading: Reading) -> str:
+    d = reading.declaration
+    codes = ", ".join(i.commodity_code or "?" for i in d.goods_items[:5])
+    if len(d.goods_items) > 5:
+        codes += ", ..."
+    origins = ", ".join(sorted({i.origin_country for i in d.goods_items if i.origin_country}))
+    parts = [
+        d.source_format.value,
+        d.type_code or "?",
+        d.kind.value if d.kind else "kind ?",
+        d.function.value if d.function else "function ?",
+        f"ref {d.functional_reference or '?'}",
+        f"{len(d.goods_items)} item(s)" + (f" [{codes}]" if codes else ""),
+    ]
+    if origins:
+        parts.append(f"origin {origins}")
+    return " | ".join(parts)
+
+
+@app.command()
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Messages or directories of messages.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per line and file.")
+    ] = False,
+    schemas: Annotated[
+        Path | None,
+        typer.Option(
+            "--schemas",
+            help="An administration's XSDs (a file, or a directory of entry schemas).",
+            exists=True,
+        ),
+    ] = None,
+) -> None:
+    """Read each message as the hub would and report the declaration or the error."""
+    schema_set: SchemaSet | None = load_schema_set(str(schemas.resolve())) if schemas else None
+    failed = 0
+    out = sys.stdout
+    for path in _files(files):
+        try:
+            reading = read_with_warnings(path.read_bytes(), schemas=schema_set)
+        except IngestError as exc:
+            failed += 1
+            if as_json:
+                out.write(json.dumps({"file": str(path), "error": exc.to_dict(), "warnings": []}))
+                out.write("\n")
+            else:
+                out.write(f"ERROR {path}\n      {exc}\n")
+            continue
+        except OSError as exc:
+            failed += 1
+            error = {"kind": "OSError", "message": exc.strerror or str(exc), "where": str(path)}
+            if as_json:
+                out.write(json.dumps({"file": str(path), "error": error, "warnings": []}) + "\n")
+            else:
+                out.write(f"ERROR {path}\n      {error['message']}\n")
+            continue
+        if as_json:
+            record = {
+                "file": str(path),
+                "declaration": reading.declaration.model_dump(mode="json", exclude_defaults=True),
+                "warnings": list(reading.warnings),
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            out.write(f"OK    {path}\n      {_summary(reading)}\n")
+            for warning in reading.warnings:
+                out.write(f"      warning: {warning}\n")
+    if failed:
+        raise typer.Exit(code=1)
