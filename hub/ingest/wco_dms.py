@@ -152,10 +152,12 @@ def _text(element: etree._Element) -> str | None:
 def _leaves(element: etree._Element, table: dict[str, str]) -> Fields:
     """The text of each child named in ``table``, under its canonical field name."""
     fields: Fields = {}
+    names = _NAME
     for child in element:
-        key = table.get(_NAME[child.tag])
+        key = table.get(names[child.tag])
         if key is not None:
-            fields[key] = _text(child)
+            text = child.text
+            fields[key] = (text.strip() or None) if text else None
     return fields
 
 
