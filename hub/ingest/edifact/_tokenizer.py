@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from hub.errors import MalformedMessage, UnsupportedMessage
+from hub.errors import HostileInput, MalformedMessage, UnsupportedMessage
 
 __all__ = ["LEVEL_A", "LEVEL_B", "Segment", "Separators", "decode_segments", "tokenize"]
 
@@ -99,11 +99,15 @@ _BETWEEN_SEGMENTS = "\r\n"
 _TRAILING_SPACE = " \t\r\n"
 
 
-def tokenize(text: str, separators: Separators, start: int = 0) -> list[Segment]:
+def tokenize(
+    text: str, separators: Separators, start: int = 0, max_segments: int | None = None
+) -> list[Segment]:
     """Split ``text[start:]`` into segments, honouring the release character.
 
     Carriage returns and line feeds between segments are ignored; anything
     else after the last terminator is an unterminated (truncated) segment.
+    More than ``max_segments`` segments is refused as hostile, as soon as
+    the first one too many is reached.
     """
     segments: list[Segment] = []
     pattern = _element_pattern(separators)
@@ -116,6 +120,11 @@ def tokenize(text: str, separators: Separators, start: int = 0) -> list[Segment]
             return segments
         stop = _find_terminator(text, pos, terminator, release)
         position = len(segments) + 1
+        if max_segments is not None and position > max_segments:
+            raise HostileInput(
+                f"more than {max_segments:,} segments in one interchange",
+                where=f"segment {position}",
+            )
         if stop == -1:
             if not text[pos:].strip(_TRAILING_SPACE):
                 return segments

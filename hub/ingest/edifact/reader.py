@@ -87,7 +87,7 @@ def read_interchange(data: bytes, *, limits: MessageLimits = DEFAULT_LIMITS) -> 
 
 def _parse(data: bytes, limits: MessageLimits) -> tuple[Interchange, str]:
     check_size(data, limits)
-    interchange = parse_interchange(data)
+    interchange = parse_interchange(data, max_segments=limits.max_segments)
     for message in interchange.messages:
         if not supports(message):
             raise UnsupportedMessage(

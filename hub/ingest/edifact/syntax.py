@@ -111,7 +111,7 @@ class Interchange:
     trailer: Segment
 
 
-def parse_interchange(data: bytes) -> Interchange:
+def parse_interchange(data: bytes, *, max_segments: int | None = None) -> Interchange:
     """Read one interchange, checking every envelope, or raise an ``IngestError``.
 
     ``EnvelopeError`` for counts and references that disagree, for a missing
@@ -124,7 +124,7 @@ def parse_interchange(data: bytes) -> Interchange:
     while start < len(text) and text[start] in " \t\r\n":
         start += 1
     separators, start = _service_string_advice(text, start)
-    segments = tokenize(text, separators, start)
+    segments = tokenize(text, separators, start, max_segments)
     if not segments:
         raise MalformedMessage("the input holds no segment", where="segment 1")
     unb = segments[0]
