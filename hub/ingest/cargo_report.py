@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from lxml import etree
-from pydantic import ValidationError
 
 from hub.errors import MalformedMessage, UnsupportedMessage
+from hub.ingest._build import build_declaration
 from hub.ingest._fingerprint import declaration_id, message_hash
 from hub.ingest._plain import Node, group, groups, leaf, plain, text
 from hub.ingest._xml import parse_xml, where
@@ -104,13 +104,7 @@ def read_tree(tree: etree._ElementTree, *, digest: str) -> Declaration:
             "gross_mass": _token(report, "TotalGrossMassMeasure"),
         },
     }
-    try:
-        return Declaration.model_validate(fields)
-    except ValidationError as exc:  # the schema should make this unreachable
-        error = exc.errors()[0]
-        raise MalformedMessage(
-            error["msg"], where="declaration." + ".".join(str(part) for part in error["loc"])
-        ) from None
+    return build_declaration(fields, where=where(root))
 
 
 def _transport(report: Node, consignment: Node | None, means: Node | None) -> dict[str, Any]:

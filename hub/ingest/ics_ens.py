@@ -24,9 +24,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from lxml import etree
-from pydantic import ValidationError
 
 from hub.errors import MalformedMessage, UnsupportedMessage
+from hub.ingest._build import build_declaration
 from hub.ingest._dates import parse_un_datetime
 from hub.ingest._fingerprint import declaration_id, message_hash
 from hub.ingest._plain import Node, element_of, group, groups, leaf, plain, text
@@ -163,13 +163,7 @@ def read_tree(tree: etree._ElementTree, *, digest: str) -> Declaration:
         "goods_items": goods_items,
         "totals": totals,
     }
-    try:
-        return Declaration.model_validate(fields)
-    except ValidationError as exc:  # a value the conversions above did not foresee
-        error = exc.errors()[0]
-        raise MalformedMessage(
-            error["msg"], where="declaration." + ".".join(str(part) for part in error["loc"])
-        ) from None
+    return build_declaration(fields, where=where(root))
 
 
 def _check_root(root: etree._Element) -> None:

@@ -22,9 +22,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from lxml import etree
-from pydantic import ValidationError
 
 from hub.errors import MalformedMessage, UnsupportedMessage
+from hub.ingest._build import build_declaration
 from hub.ingest._dates import parse_un_datetime
 from hub.ingest._fingerprint import declaration_id
 from hub.ingest._xml import where
@@ -120,12 +120,7 @@ def read_tree(tree: etree._ElementTree, *, digest: str) -> Declaration:
     if metadata is not None:
         country = metadata.find(f"{{{METADATA_NS}}}ResponsibleCountryCode")
         fields["responsible_country"] = _text(country) if country is not None else None
-    try:
-        return Declaration.model_validate(fields)
-    except ValidationError as exc:  # a value the checks below did not foresee
-        error = exc.errors()[0]
-        place = ".".join(str(part) for part in error["loc"])
-        raise MalformedMessage(f"{place}: {error['msg']}", where=where(declaration)) from None
+    return build_declaration(fields, where=where(declaration))
 
 
 class _LocalNames(dict[str, str]):

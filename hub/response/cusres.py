@@ -43,7 +43,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from hub.errors import MalformedMessage, UnsupportedMessage
-from hub.ingest._dates import parse_un_datetime
+from hub.ingest.edifact import datetime_of
 from hub.ingest.edifact.syntax import (
     CHARSETS,
     LEVEL_A,
@@ -254,7 +254,7 @@ class _Fields:
             self.message_id = segment.get(1, 0)
             self.response_type = segment.get(3)
         elif tag == "DTM":
-            qualifier, moment = _datetime(segment)
+            qualifier, moment = datetime_of(segment)
             if qualifier == "137":
                 self.issued_at = self.issued_at or moment
             elif qualifier == EXAMINATION:
@@ -332,19 +332,6 @@ class _Fields:
     @property
     def functional_reference(self) -> str | None:
         return self.references.get("ABO")
-
-
-def _datetime(segment: Segment) -> tuple[str | None, datetime | None]:
-    qualifier, value, layout = segment.get(0, 0), segment.get(0, 1), segment.get(0, 2)
-    if value is None:
-        return qualifier, None
-    try:
-        return qualifier, parse_un_datetime(value, layout)
-    except ValueError:
-        raise MalformedMessage(
-            f"DTM {qualifier} value {value!r} does not fit format {layout or '102'}",
-            where=segment.where,
-        ) from None
 
 
 def _lines(text: str, width: int) -> list[str]:

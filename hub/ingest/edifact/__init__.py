@@ -5,6 +5,7 @@
 reader in ``hub.response`` share.
 """
 
+from hub.ingest.edifact._segments import datetime_of
 from hub.ingest.edifact.reader import SUPPORTED, read, read_interchange, supports
 from hub.ingest.edifact.syntax import (
     Interchange,
@@ -22,6 +23,7 @@ __all__ = [
     "Message",
     "Segment",
     "Separators",
+    "datetime_of",
     "escape",
     "format_segment",
     "parse_interchange",

@@ -18,9 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from pydantic import ValidationError
-
-from hub.errors import MalformedMessage, UnsupportedMessage
+from hub.errors import UnsupportedMessage
+from hub.ingest._build import build_declaration
 from hub.ingest._fingerprint import declaration_id, message_hash
 from hub.ingest.edifact import cuscar, cusdec
 from hub.ingest.edifact._segments import Fields
@@ -110,9 +109,4 @@ def _declaration(
         submitter=interchange.sender,
         message_id=f"{interchange.control_reference}/{message.reference}",
     )
-    try:
-        return Declaration.model_validate(fields)
-    except ValidationError as exc:  # a value the model refuses, e.g. a negative count
-        first = exc.errors()[0]
-        place = ".".join(str(part) for part in first["loc"])
-        raise MalformedMessage(f"{place}: {first['msg']}", where=message.header.where) from None
+    return build_declaration(fields, where=message.header.where)
