@@ -7,7 +7,10 @@
     │   ├── EnvelopeError      EDIFACT interchange/message envelope counts or references
     │   ├── SchemaInvalid      well-formed but not valid against its XSD
     │   └── UnsupportedMessage a format or message type the hub does not read
-    └── IncompleteDeclaration  read, but lacks what an assessment needs
+    ├── IncompleteDeclaration  read, but lacks what an assessment needs
+    ├── InvalidProfile         a risk profile file refused whole: file, line, field
+    ├── InvalidReference       a reference list file refused: file, line, field
+    └── InvalidAgency          an agency folder that cannot be loaded: file and key
 
 Every ``IngestError`` carries ``where`` (``"line 14, column 3"``,
 ``"/MetaData/Declaration/GoodsShipment"`` or ``"segment 7, GIS"``) and, when
@@ -23,6 +26,9 @@ __all__ = [
     "HubError",
     "IncompleteDeclaration",
     "IngestError",
+    "InvalidAgency",
+    "InvalidProfile",
+    "InvalidReference",
     "MalformedMessage",
     "SchemaInvalid",
     "UnsupportedMessage",
@@ -89,3 +95,34 @@ class IncompleteDeclaration(HubError):
     def __init__(self, missing: tuple[str, ...]):
         self.missing = missing
         super().__init__("declaration is incomplete: " + "; ".join(missing))
+
+
+class _InvalidFile(HubError):
+    """A data file (profile, reference list, agency.yaml) refused whole."""
+
+    def __init__(
+        self, message: str, *, file: str, line: int | None = None, field: str | None = None
+    ):
+        self.message = message
+        self.file = file
+        self.line = line
+        self.field = field
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        place = self.file + (f":{self.line}" if self.line else "")
+        if self.field:
+            place += f" [{self.field}]"
+        return f"{place}: {self.message}"
+
+
+class InvalidProfile(_InvalidFile):
+    """A risk profile that cannot be loaded; the set it belongs to keeps running without it."""
+
+
+class InvalidReference(_InvalidFile):
+    """A reference list (valuation floors, pest origins, watchlist) that cannot be loaded."""
+
+
+class InvalidAgency(_InvalidFile):
+    """An agency folder whose ``agency.yaml`` or references do not check out."""
