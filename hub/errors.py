@@ -10,7 +10,11 @@
     ├── IncompleteDeclaration  read, but lacks what an assessment needs
     ├── InvalidProfile         a risk profile file refused whole: file, line, field
     ├── InvalidReference       a reference list file refused: file, line, field
-    └── InvalidAgency          an agency folder that cannot be loaded: file and key
+    ├── InvalidAgency          an agency folder that cannot be loaded: file and key
+    └── RegistryError          the profile registry cannot do what was asked
+        ├── UnknownProfile     no such profile, or no such version of it
+        └── ChangeRefused      a change the profile life cycle forbids (e.g.
+                               activation without a recorded back-test)
 
 Every ``IngestError`` carries ``where`` (``"line 14, column 3"``,
 ``"/MetaData/Declaration/GoodsShipment"`` or ``"segment 7, GIS"``) and, when
@@ -21,6 +25,7 @@ what was wrong without re-parsing anything.
 from __future__ import annotations
 
 __all__ = [
+    "ChangeRefused",
     "EnvelopeError",
     "HostileInput",
     "HubError",
@@ -30,7 +35,9 @@ __all__ = [
     "InvalidProfile",
     "InvalidReference",
     "MalformedMessage",
+    "RegistryError",
     "SchemaInvalid",
+    "UnknownProfile",
     "UnsupportedMessage",
 ]
 
@@ -126,3 +133,28 @@ class InvalidReference(_InvalidFile):
 
 class InvalidAgency(_InvalidFile):
     """An agency folder whose ``agency.yaml`` or references do not check out."""
+
+
+class RegistryError(HubError):
+    """The profile registry refused a request; ``profile_id`` names the profile concerned."""
+
+    def __init__(self, message: str, *, profile_id: str, version: int | None = None):
+        self.message = message
+        self.profile_id = profile_id
+        self.version = version
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        name = self.profile_id + (f" v{self.version}" if self.version is not None else "")
+        return f"{name}: {self.message}"
+
+
+class UnknownProfile(RegistryError):
+    """No profile with that id, or no such version of it, was ever recorded."""
+
+
+class ChangeRefused(RegistryError):
+    """A change the life cycle forbids; nothing was recorded.
+
+    The commonest: activating a profile whose rules have no recorded back-test.
+    """
