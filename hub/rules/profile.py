@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from hub.model.declaration import DeclarationKind, TransportMode
 from hub.model.finding import RequestedChannel, RiskRating
@@ -130,6 +131,13 @@ class Screening(_Spec):
     threshold: int = Field(default=88, ge=50, le=100)
 
 
+def _commodity_prefix(prefix: str) -> str:
+    # Checked per element so that an error names the prefix at fault (when.commodity[2]).
+    if not (prefix.isdigit() and 2 <= len(prefix) <= 10):
+        raise ValueError(f"commodity prefix {prefix!r} must be 2 to 10 digits")
+    return prefix
+
+
 class Conditions(_Spec):
     """Indicators that must all hold (logical AND); each list is a choice (OR).
 
@@ -139,7 +147,8 @@ class Conditions(_Spec):
     category + type (``N853``).
     """
 
-    commodity: tuple[str, ...] = ()  # commodity code prefixes, 2 to 10 digits
+    # commodity code prefixes, 2 to 10 digits
+    commodity: tuple[Annotated[str, AfterValidator(_commodity_prefix)], ...] = ()
     origin: tuple[str, ...] = ()
     dispatch: tuple[str, ...] = ()  # country of dispatch / export
     destination: tuple[str, ...] = ()
@@ -158,9 +167,6 @@ class Conditions(_Spec):
         fields = self.model_dump(exclude_defaults=True)
         if not fields:
             raise ValueError("a profile needs at least one condition")
-        for prefix in self.commodity:
-            if not (prefix.isdigit() and 2 <= len(prefix) <= 10):
-                raise ValueError(f"commodity prefix {prefix!r} must be 2 to 10 digits")
         return self
 
 

@@ -1,0 +1,124 @@
+"""A compiled, indexed set of risk profiles: what targeting runs on every declaration.
+
+``RuleSet.compile`` turns each profile (of the statuses asked for, active by
+default) into closures once, compiles its CEL expression once, prepares its
+watchlist matcher once, checks every reference list it names, and indexes the
+item-scope profiles by commodity prefix and origin (see ``hub.rules._index``).
+``RuleSet.evaluate`` is a pure function of the declaration and the moment
+``at``: no clock, no I/O.
+
+Findings: one per matching profile and declaration. An item-scope profile
+that matches several goods items gives one finding listing every item
+sequence, with the indicators of all of them (each distinct sentence once, in
+the order found); a declaration-scope profile gives a finding with no item
+sequences. Findings come in the order the profiles were given to ``compile``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import datetime
+
+from hub.model.declaration import Declaration
+from hub.model.finding import Finding
+from hub.rules._compile import CompiledProfile, Compiler
+from hub.rules._facts import DeclFacts, ItemFacts
+from hub.rules._index import ProfileIndex
+from hub.rules.cel import CelEnvironment
+from hub.rules.profile import ProfileStatus, RiskProfile
+from hub.rules.reference import ReferenceData
+
+__all__ = ["RuleSet"]
+
+_Hit = tuple[CompiledProfile, list[int], dict[str, None]]
+
+
+class RuleSet:
+    """Profiles compiled against reference data, ready to evaluate declarations."""
+
+    __slots__ = ("_compiled", "_declaration_scope", "_env", "_index", "profiles", "references")
+
+    def __init__(
+        self,
+        compiled: list[CompiledProfile],
+        references: ReferenceData,
+        env: CelEnvironment,
+    ) -> None:
+        self._compiled = compiled
+        self._env = env
+        self.references = references
+        self.profiles: tuple[RiskProfile, ...] = tuple(c.profile for c in compiled)
+        self._index = ProfileIndex(c for c in compiled if c.scope_item)
+        self._declaration_scope = [c for c in compiled if not c.scope_item]
+
+    @classmethod
+    def compile(
+        cls,
+        profiles: Iterable[RiskProfile],
+        references: ReferenceData,
+        *,
+        statuses: Collection[ProfileStatus] = (ProfileStatus.ACTIVE,),
+    ) -> RuleSet:
+        """Compile the profiles whose status is in ``statuses``.
+
+        Raises :class:`~hub.errors.InvalidProfile` (``file`` is then the
+        profile's id and version) for an expression that does not compile, a
+        reference list or watchlist that ``references`` lacks, an unknown
+        screening target, or the same id and version twice.
+        """
+        env = CelEnvironment(references)
+        compiler = Compiler(env, references)
+        compiled: list[CompiledProfile] = []
+        seen: set[tuple[str, int]] = set()
+        for profile in profiles:
+            if profile.status not in statuses:
+                continue
+            if profile.key in seen:
+                raise compiler.refuse(profile, "the same id and version twice", "id")
+            seen.add(profile.key)
+            compiled.append(CompiledProfile(profile, len(compiled), compiler))
+        return cls(compiled, references, env)
+
+    def __len__(self) -> int:
+        return len(self._compiled)
+
+    def evaluate(self, declaration: Declaration, *, at: datetime) -> list[Finding]:
+        """The findings of every profile valid at ``at`` that matches ``declaration``."""
+        return self._evaluate(declaration, at, indexed=True)
+
+    def _evaluate(self, declaration: Declaration, at: datetime, *, indexed: bool) -> list[Finding]:
+        if at.tzinfo is None:
+            raise ValueError("evaluate needs an aware datetime for 'at'")
+        d = DeclFacts(declaration, self._env, at)
+        hits: dict[int, _Hit] = {}
+        scoped = self._declaration_scope if indexed else self._compiled
+        for compiled in scoped:
+            if compiled.scope_item or not compiled.valid_at(at):
+                continue
+            words = compiled.match_declaration(d)
+            if words is not None:
+                hits[compiled.ordinal] = (compiled, [], dict.fromkeys(words))
+        candidates = self._index.candidates
+        for item in declaration.goods_items:
+            i = ItemFacts(item, d)
+            pool = (
+                candidates(i.code, i.origin)
+                if indexed
+                else [c for c in self._compiled if c.scope_item]
+            )
+            for compiled in pool:
+                if not compiled.valid_at(at):
+                    continue
+                words = compiled.match_item(d, i, indexed=indexed)
+                if words is None:
+                    continue
+                hit = hits.get(compiled.ordinal)
+                if hit is None:
+                    hits[compiled.ordinal] = (compiled, [item.sequence], dict.fromkeys(words))
+                else:
+                    hit[1].append(item.sequence)
+                    hit[2].update(dict.fromkeys(words))
+        return [
+            compiled.finding(tuple(sequences), words)
+            for _, (compiled, sequences, words) in sorted(hits.items())
+        ]
