@@ -10,51 +10,14 @@ import pytest
 import yaml
 
 from hub.errors import ChangeRefused, UnknownProfile
-from hub.rules.backtest import BacktestResult, ProfileHits
 from hub.rules.lifecycle import rules_hash
 from hub.rules.profile import ProfileStatus, RiskProfile
 from hub.rules.registry import ChangeAction, FileRegistry, default_registry_dir
-from tests.rules._profile_factory import T0, make_profile
+from tests.rules._profile_factory import T0, activate, make_profile, result_for
 
 ACTIVE = ProfileStatus.ACTIVE
 TESTING = ProfileStatus.TESTING
 RETIRED = ProfileStatus.RETIRED
-
-
-def _result_for(profile: RiskProfile, declarations: int = 10) -> BacktestResult:
-    hits = ProfileHits(
-        profile_id=profile.id,
-        version=profile.version,
-        rules_hash=rules_hash(profile),
-        owner=profile.owner,
-        channel=profile.channel,
-        declarations=2,
-        items=2,
-        hit_share=0.2,
-        item_share=0.2,
-        by_office={"GBLHR001": 2},
-        by_commodity={"07032000": 2},
-        controls_known=0,
-        detections=0,
-        hit_rate=None,
-    )
-    return BacktestResult(
-        at=None,
-        declarations=declarations,
-        items=declarations,
-        by_office={"GBLHR001": declarations},
-        by_commodity={"07032000": declarations},
-        channel_mix={"green": declarations - 2, "yellow": 2},
-        audit=0,
-        outcomes_known=0,
-        profiles=(hits,),
-    )
-
-
-def _activate(registry: FileRegistry, profile_id: str = "CUS-TST-001") -> RiskProfile:
-    testing = registry.get(profile_id)
-    registry.record_backtest(profile_id, testing.version, _result_for(testing), by="analyst", at=T0)
-    return registry.set_status(profile_id, ACTIVE, by="chief", at=T0, reason="back-tested")
 
 
 def test_a_published_version_is_kept_and_stays_readable_as_a_profile_file(tmp_path: Path) -> None:
@@ -98,7 +61,7 @@ def test_version_files_are_never_rewritten(tmp_path: Path) -> None:
     before = v1.read_bytes()
 
     registry.publish(make_profile(score=90), by="alice", at=T0)
-    _activate(registry)
+    activate(registry)
 
     assert v1.read_bytes() == before
 
@@ -107,7 +70,7 @@ def test_a_status_change_is_a_new_version_with_the_same_rules(tmp_path: Path) ->
     registry = FileRegistry(tmp_path)
     registry.publish(make_profile(), by="alice", at=T0)
 
-    active = _activate(registry)
+    active = activate(registry)
 
     testing = registry.get("CUS-TST-001", 1)
     assert (testing.status, active.status, active.version) == (TESTING, ACTIVE, 2)
@@ -119,7 +82,7 @@ def test_the_change_log_says_who_when_and_what(tmp_path: Path) -> None:
     registry.publish(make_profile(), by="alice", at=T0)
     registry.publish(make_profile(score=80, when={"commodity": ["0704"]}), by="bob", at=T0)
     registry.record_backtest(
-        "CUS-TST-001", 2, _result_for(registry.get("CUS-TST-001")), by="carol", at=T0
+        "CUS-TST-001", 2, result_for(registry.get("CUS-TST-001")), by="carol", at=T0
     )
     later = T0 + timedelta(hours=2)
     registry.set_status("CUS-TST-001", ACTIVE, by="dave", at=later, reason="hits are sound")
@@ -147,7 +110,7 @@ def test_activation_is_refused_until_a_backtest_is_recorded(tmp_path: Path) -> N
         registry.set_status("CUS-TST-001", ACTIVE, by="chief", at=T0)
     assert len(registry.versions("CUS-TST-001")) == 1
 
-    assert _activate(registry).status is ACTIVE
+    assert activate(registry).status is ACTIVE
 
 
 def test_a_backtest_of_other_rules_does_not_count(tmp_path: Path) -> None:
@@ -156,10 +119,10 @@ def test_a_backtest_of_other_rules_does_not_count(tmp_path: Path) -> None:
     other = make_profile(score=99)
 
     with pytest.raises(ChangeRefused, match="did not evaluate the rules"):
-        registry.record_backtest("CUS-TST-001", 1, _result_for(other), by="carol", at=T0)
+        registry.record_backtest("CUS-TST-001", 1, result_for(other), by="carol", at=T0)
     with pytest.raises(ChangeRefused, match="no declarations"):
         registry.record_backtest(
-            "CUS-TST-001", 1, _result_for(make_profile(), declarations=0), by="carol", at=T0
+            "CUS-TST-001", 1, result_for(make_profile(), declarations=0), by="carol", at=T0
         )
     assert registry.backtests("CUS-TST-001") == []
 
@@ -168,7 +131,7 @@ def test_only_a_profile_in_testing_can_be_activated(tmp_path: Path) -> None:
     registry = FileRegistry(tmp_path)
     draft = registry.publish(make_profile(status="draft"), by="alice", at=T0)
     assert draft is not None
-    registry.record_backtest("CUS-TST-001", 1, _result_for(draft), by="carol", at=T0)
+    registry.record_backtest("CUS-TST-001", 1, result_for(draft), by="carol", at=T0)
 
     with pytest.raises(ChangeRefused, match="only a profile in testing"):
         registry.set_status("CUS-TST-001", ACTIVE, by="chief", at=T0)
@@ -187,7 +150,7 @@ def test_publishing_as_active_needs_backtested_rules(tmp_path: Path) -> None:
 def test_retirement_needs_a_reason_and_takes_the_profile_out_of_force(tmp_path: Path) -> None:
     registry = FileRegistry(tmp_path)
     registry.publish(make_profile(), by="alice", at=T0)
-    _activate(registry)
+    activate(registry)
 
     with pytest.raises(ChangeRefused, match="reason"):
         registry.set_status("CUS-TST-001", RETIRED, by="chief", at=T0, reason=" ")
@@ -200,7 +163,7 @@ def test_retirement_needs_a_reason_and_takes_the_profile_out_of_force(tmp_path: 
 def test_a_new_testing_version_does_not_switch_the_active_one_off(tmp_path: Path) -> None:
     registry = FileRegistry(tmp_path)
     registry.publish(make_profile(), by="alice", at=T0)
-    active = _activate(registry)
+    active = activate(registry)
 
     registry.publish(make_profile(score=90), by="alice", at=T0)
 
