@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from hub.errors import IngestError
+from hub.agency import load_agencies
+from hub.assess import Assessor
+from hub.errors import HubError, IncompleteDeclaration, IngestError
 from hub.ingest import Reading, read_with_warnings
 from hub.ingest.schemas import SchemaSet, load_schema_set
 
@@ -113,5 +116,73 @@ def check(
             out.write(f"OK    {path}\n      {_summary(reading)}\n")
             for warning in reading.warnings:
                 out.write(f"      warning: {warning}\n")
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def assess(
+    files: Annotated[list[Path], typer.Argument(help="Messages or directories of messages.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per line and file.")
+    ] = False,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Assess as at this ISO 8601 moment with offset (default: now)."),
+    ] = None,
+    agencies_dir: Annotated[
+        Path | None,
+        typer.Option("--agencies", help="The agencies folder (default: agencies/ of the hub)."),
+    ] = None,
+) -> None:
+    """Route each message to its agencies and print each agency's reasons and findings."""
+    try:
+        moment = datetime.now(UTC) if at is None else datetime.fromisoformat(at)
+    except ValueError:
+        raise typer.BadParameter(f"{at!r} is not an ISO 8601 moment", param_hint="--at") from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter("give the offset, e.g. 2026-11-26T12:00:00Z", param_hint="--at")
+    try:
+        agencies = load_agencies(agencies_dir)
+        assessor = Assessor(agencies)
+    except HubError as exc:
+        sys.stderr.write(f"ERROR agencies: {exc}\n")
+        raise typer.Exit(code=2) from None
+    for agency in agencies.values():
+        for refused in agency.rejected:
+            sys.stderr.write(f"warning: {agency.name}: profile refused: {refused}\n")
+    failed = 0
+    out = sys.stdout
+    for path in _files(files):
+        error: dict[str, object] | None = None
+        missing: tuple[str, ...] = ()
+        try:
+            reading = read_with_warnings(path.read_bytes())
+            result = assessor.assess(reading.declaration, at=moment)
+        except IngestError as exc:
+            error = {**exc.to_dict()}
+        except IncompleteDeclaration as exc:
+            missing = exc.missing
+            error = {"kind": "IncompleteDeclaration", "message": str(exc), "missing": missing}
+        except OSError as exc:
+            error = {"kind": "OSError", "message": exc.strerror or str(exc), "where": str(path)}
+        if error is not None:
+            failed += 1
+            if as_json:
+                out.write(
+                    json.dumps({"file": str(path), "error": error}, ensure_ascii=False) + "\n"
+                )
+            elif missing:
+                out.write(f"REFUSED {path}\n")
+                out.writelines(f"      incomplete: {m}\n" for m in missing)
+            else:
+                out.write(f"ERROR {path}\n      {error['message']}\n")
+            continue
+        if as_json:
+            record = {"file": str(path), **result.to_dict()}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            out.write(f"OK    {path}\n      {_summary(reading)}\n")
+            out.writelines(f"      {line}\n" for line in result.lines())
     if failed:
         raise typer.Exit(code=1)

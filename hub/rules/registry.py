@@ -341,8 +341,10 @@ class FileRegistry:
                 profile_id=profile_id,
                 version=version,
             )
+        # Keep this profile's figures and the run's totals, not every other profile's.
+        own = result.model_copy(update={"profiles": (hits,)})
         record = BacktestRecord(
-            profile_id=profile_id, version=version, rules_hash=expected, at=at, by=by, result=result
+            profile_id=profile_id, version=version, rules_hash=expected, at=at, by=by, result=own
         )
         change = Change(
             at=at,

@@ -118,6 +118,20 @@ def _read(path: Path, owner: str | None) -> list[RiskProfile]:
     return profiles
 
 
+def _check(check: Callable[[RiskProfile], None], profile: RiskProfile, path: Path) -> None:
+    """Run ``check``; its refusal is restated against the file, at the field's line."""
+    try:
+        check(profile)
+    except InvalidProfile as exc:
+        key = (exc.field or "").split(".")[-1].split("[")[0]
+        line = _line_of(path.read_text(encoding="utf-8"), key) if key else None
+        raise InvalidProfile(
+            f"{profile.id}: {exc.message}", file=str(path), line=line, field=exc.field
+        ) from None
+    except HubError as exc:
+        raise InvalidProfile(f"{profile.id}: {exc}", file=str(path)) from None
+
+
 def read_profile_files(
     source: Path, *, check: Callable[[RiskProfile], None] | None = None
 ) -> ProfileFiles:
@@ -145,12 +159,7 @@ def read_profile_files(
                     )
                 ids.add(profile.id)
                 if check is not None:
-                    try:
-                        check(profile)
-                    except InvalidProfile:
-                        raise
-                    except HubError as exc:
-                        raise InvalidProfile(str(exc), file=str(path)) from None
+                    _check(check, profile, path)
         except InvalidProfile as exc:
             refused.append(exc)
             continue

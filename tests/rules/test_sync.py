@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hub.errors import InvalidProfile
 from hub.rules.load import load_profile
-from hub.rules.profile import ProfileStatus
+from hub.rules.profile import ProfileStatus, RiskProfile
 from hub.rules.registry import FileRegistry
 from hub.rules.sync import read_profile_files, sync
 from tests.rules._profile_factory import T0, activate, profile_yaml
@@ -102,3 +103,19 @@ def test_a_plain_folder_of_profiles_is_read_without_an_owner_check(tmp_path: Pat
     files = read_profile_files(tmp_path)
 
     assert [p.owner for p in files.profiles] == ["vet"] and files.refused == ()
+
+
+def test_a_refusal_by_the_extra_check_names_the_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(profile_yaml(when={"commodity": ["0703"], "origin": ["KE"]}))
+
+    def check(profile: RiskProfile) -> None:
+        raise InvalidProfile("no such list", file=f"{profile.id} v1", field="when.origin[0]")
+
+    [refused] = read_profile_files(tmp_path, check=check).refused
+
+    assert (refused.file, refused.line, refused.field) == (
+        str(tmp_path / "a.yaml"),
+        13,
+        "when.origin[0]",
+    )
+    assert refused.message == "CUS-TST-001: no such list"
