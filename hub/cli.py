@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from hub._cli_profiles import profiles_app
 from hub.agency import load_agencies
 from hub.assess import Assessor
 from hub.errors import HubError, IncompleteDeclaration, IngestError
@@ -28,6 +29,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(profiles_app, name="profiles")
 
 _MESSAGE_SUFFIXES = {".xml", ".edi", ".edifact", ".txt"}
 

@@ -102,6 +102,29 @@ class BacktestResult(_Result):
         """The figures of ``profile_id``, or ``None`` when it was not back-tested here."""
         return next((p for p in self.profiles if p.profile_id == profile_id), None)
 
+    def lines(self, top: int = 10) -> list[str]:
+        """The result as an officer reads it; per-office and per-commodity rows cut at ``top``."""
+        out = [f"{self.declarations} declaration(s), {self.items} goods item(s)"]
+        for h in self.profiles:
+            out.append(
+                f"{h.profile_id} v{h.version} ({h.owner}, {h.channel.value}):"
+                f" {h.declarations} declaration(s) hit ({h.hit_share:.1%}),"
+                f" {h.items} item(s) ({h.item_share:.1%}), hit rate {h.hit_rate_text}"
+            )
+            out.append(f"  per office:    {_table(h.by_office, top)}")
+            out.append(f"  per commodity: {_table(h.by_commodity, top)}")
+        mix = ", ".join(f"{channel} {n}" for channel, n in self.channel_mix.items())
+        out.append(f"channel mix of these profiles alone: {mix}; blue (audit) {self.audit}")
+        return out
+
+
+def _table(counts: dict[str, int], top: int) -> str:
+    if not counts:
+        return "-"
+    shown = ", ".join(f"{key} {n}" for key, n in list(counts.items())[:top])
+    more = len(counts) - top
+    return shown + (f", ... (+{more} more)" if more > 0 else "")
+
 
 @dataclass
 class _Tally:
