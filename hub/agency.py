@@ -27,7 +27,7 @@ from hub.model.declaration import DeclarationKind
 from hub.model.finding import RequestedChannel
 from hub.rules._yamlpos import LocatedError, field_path, first_error, line_of, read_yaml
 from hub.rules.load import PROFILE_SUFFIXES, parse_profiles
-from hub.rules.profile import ProfileStatus, RiskProfile
+from hub.rules.profile import ProfileStatus, RiskProfile, Scope
 from hub.rules.reference import ReferenceData, ReferenceList, load_reference
 from hub.rules.ruleset import RuleSet
 
@@ -109,7 +109,10 @@ class Agency:
     decided when a rule set is compiled (:meth:`compile`). ``rejected`` holds
     one :class:`~hub.errors.InvalidProfile` per profile file refused whole, so
     a broken file is reported (``hub profiles check``, a reload) without
-    taking the agency's other profiles down.
+    taking the agency's other profiles down. ``warnings`` names loaded
+    profiles that routing keeps from most or all of the goods they describe
+    (their codes or kinds lie outside the agency's ``concerns``): a profile
+    that can never fire is a silent gap in the controls.
     """
 
     spec: AgencySpec
@@ -117,6 +120,7 @@ class Agency:
     profiles: tuple[RiskProfile, ...]
     references: ReferenceData
     rejected: tuple[InvalidProfile, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -186,7 +190,32 @@ def load_agency(folder: Path) -> Agency:
         lists.append(found)
     references = ReferenceData(lists)
     profiles, rejected = _load_profiles(profiles_dir, spec.name, references)
-    return Agency(spec, folder, tuple(profiles), references, tuple(rejected))
+    warnings = tuple(w for p in profiles if (w := _out_of_reach(spec.concerns, p)))
+    return Agency(spec, folder, tuple(profiles), references, tuple(rejected), warnings)
+
+
+def _out_of_reach(concerns: Concerns, profile: RiskProfile) -> str | None:
+    """Why routing keeps ``profile`` from (some of) its goods, or ``None``.
+
+    A view holds only routed items, so an item profile whose commodity codes
+    no concern covers sees only items routed by document or procedure.
+    """
+    name = f"{profile.id} v{profile.version}"
+    when = profile.when
+    if concerns.kinds and when.kind and not set(when.kind) & set(concerns.kinds):
+        kinds = ", ".join(k.value for k in when.kind)
+        return f"{name}: kind {kinds} is never routed to the agency; it can select nothing"
+    if concerns.always or profile.scope is not Scope.ITEM or not when.commodity:
+        return None
+    covered = concerns.commodity
+    if any(p.startswith(c) or c.startswith(p) for p in when.commodity for c in covered):
+        return None
+    codes = ", ".join(when.commodity)
+    if concerns.documents or concerns.procedures:
+        reach = "only items routed to the agency by document or procedure"
+    else:
+        reach = "nothing"
+    return f"{name}: commodity {codes} lies outside the agency's concerns; it can select {reach}"
 
 
 def _read_spec(file: Path) -> tuple[AgencySpec, yaml.Node | None]:

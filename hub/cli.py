@@ -153,6 +153,8 @@ def assess(
     for agency in agencies.values():
         for refused in agency.rejected:
             sys.stderr.write(f"warning: {agency.name}: profile refused: {refused}\n")
+        for warning in agency.warnings:
+            sys.stderr.write(f"warning: {agency.name}: {warning}\n")
     failed = 0
     out = sys.stdout
     for path in _files(files):

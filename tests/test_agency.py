@@ -39,6 +39,7 @@ def test_the_four_starter_agencies_load_without_a_rejected_profile(
     assert list(agencies) == ["customs", "phyto", "police", "vet"]
     for agency in agencies.values():
         assert agency.rejected == (), agency.rejected
+        assert agency.warnings == (), agency.warnings
         assert agency.folder == default_agencies_dir() / agency.name
         assert agency.spec.queue == f"agency.{agency.name}"
         assert len(agency.compile()) >= 4
@@ -284,6 +285,25 @@ def test_the_same_profile_version_in_two_files_refuses_the_second(tmp_path: Path
     assert len(agency.profiles) == 1
     (error,) = agency.rejected
     assert error.file.endswith("b.yaml") and error.field == "id"
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (("['1202', '200811']", "['6802']"), "commodity 6802 lies outside the agency's concerns"),
+        (
+            ("commodity: ['1202'", "kind: [export]\n          commodity: ['1202'"),
+            "kind export is never",
+        ),
+    ],
+)
+def test_a_profile_routing_keeps_from_its_goods_is_warned_about(
+    tmp_path: Path, change: tuple[str, str], words: str
+) -> None:
+    agency = load_agency(_agency(tmp_path, profiles={"p.yaml": _GOOD.replace(*change)}))
+    assert len(agency.profiles) == 1  # loaded, so an officer can still back-test it
+    (warning,) = agency.warnings
+    assert warning.startswith("HLT-AFL-001 v1: ") and words in warning
 
 
 # Checks across agencies
