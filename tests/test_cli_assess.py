@@ -42,11 +42,11 @@ def test_json_gives_one_object_per_file_with_routes_and_findings_by_agency() -> 
     assert result.exit_code == 0, result.output
     chicken, courgettes = _records(result.output)
     assert chicken["file"] == str(CHICKEN_BR)
-    assert [r["agency"] for r in chicken["routes"]] == ["customs", "police", "vet"]  # type: ignore[index, union-attr]
-    vet = chicken["findings"]["vet"]  # type: ignore[index, call-overload]
+    assert [r["agency"] for r in chicken["routes"]] == ["customs", "police", "vet"]
+    vet = chicken["findings"]["vet"]
     assert [f["profile_id"] for f in vet] == ["VET-ORG-002"]
     assert vet[0]["channel"] == "red" and vet[0]["item_sequences"] == [1]
-    assert [r["agency"] for r in courgettes["routes"]] == ["customs", "phyto", "police"]  # type: ignore[index, union-attr]
+    assert [r["agency"] for r in courgettes["routes"]] == ["customs", "phyto", "police"]
     assert courgettes["findings"] == {"customs": [], "phyto": [], "police": []}
 
 
@@ -58,15 +58,14 @@ def test_an_incomplete_declaration_is_refused_with_the_words_of_hub_check() -> N
     result = runner.invoke(app, ["assess", "--json", *AT, str(NO_COMMODITY), str(COURGETTES)])
     assert result.exit_code == 1
     refused, assessed = _records(result.output)
-    assert refused["error"]["kind"] == "IncompleteDeclaration"  # type: ignore[index, call-overload]
-    assert refused["error"]["missing"] == warnings  # type: ignore[index, call-overload]
+    assert refused["error"]["kind"] == "IncompleteDeclaration"
+    assert refused["error"]["missing"] == warnings
     assert "routes" in assessed  # the run goes on after a refusal
 
     text = runner.invoke(app, ["assess", *AT, str(NO_COMMODITY)]).output
     assert text.splitlines()[0] == f"REFUSED {NO_COMMODITY}"
     assert [line.strip() for line in text.splitlines()[1:]] == [
-        f"incomplete: {w}"
-        for w in warnings  # type: ignore[union-attr]
+        f"incomplete: {w}" for w in warnings
     ]
 
 
@@ -82,7 +81,7 @@ def test_the_whole_corpus_routes_n853_to_vet_and_n851_to_phyto() -> None:
         record = records[str(DECLARATIONS / row["file"])]
         if "error" in record:
             continue
-        agencies = {r["agency"] for r in record["routes"]}  # type: ignore[union-attr]
+        agencies = {r["agency"] for r in record["routes"]}
         assert {"customs", "police"} <= agencies
         docs = row["agency_docs"].split()
         assert ("N853" in docs) <= ("vet" in agencies), row["file"]
