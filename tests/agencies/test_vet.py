@@ -77,3 +77,10 @@ def test_shrimp_residue_sampling_is_still_in_testing(assessor: Assessor, shadow:
     d = declaration(item("03061792", "VN", "N853"))
     assert "VET-RES-001" not in fired(assessor.assess(d, at=TODAY), "vet")
     assert "VET-RES-001" in fired(shadow.assess(d, at=TODAY), "vet")
+
+
+def test_pre_arrival_flags_disease_origins_before_any_document_is_due(
+    assessor: Assessor,
+) -> None:
+    cargo = declaration(item("02031955", "CN"), kind=DeclarationKind.PRE_ARRIVAL)
+    assert set(fired(assessor.assess(cargo, at=TODAY), "vet")) == {"VET-ORG-001"}
