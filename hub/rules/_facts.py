@@ -14,19 +14,21 @@ import cel_expr_python.cel as cel
 
 from hub.model.declaration import Declaration, GoodsItem
 from hub.rules._views import declaration_view, item_view
-from hub.rules.cel import CelEnvironment
+from hub.rules.cel import CelEnvironment, CelProgram
 
 
 class DeclFacts:
     """The header facts of one declaration, and caches shared by all its items."""
 
     __slots__ = (
-        "_activation",
+        "_activations",
+        "_all_docs",
+        "_all_party_ids",
+        "_codes",
+        "_origins",
+        "_procedures",
         "_view",
-        "all_docs",
-        "all_party_ids",
         "at",
-        "codes",
         "declaration",
         "destination",
         "dispatch",
@@ -35,9 +37,7 @@ class DeclFacts:
         "kind",
         "mode",
         "offices",
-        "origins",
         "party_ids",
-        "procedures",
         "screening",
     )
 
@@ -61,10 +61,21 @@ class DeclFacts:
         self.offices = tuple(dict.fromkeys(o for o in offices if o))
         self.header_docs = frozenset(doc.code for doc in d.documents)
         self.party_ids = frozenset(p.id for p in d.parties if p.id)
-        items = d.goods_items
-        self.codes = tuple((i.sequence, i.commodity_code) for i in items if i.commodity_code)
-        self.origins = tuple((i.sequence, c) for i in items if (c := i.origin_country))
-        self.procedures = tuple(
+        self._codes: tuple[tuple[int, str], ...] | None = None
+        self._origins: tuple[tuple[int, str], ...] | None = None
+        self._procedures: tuple[tuple[int, str], ...] | None = None
+        self._all_docs: frozenset[str] | None = None
+        self._all_party_ids: frozenset[str] | None = None
+        self.screening: dict[object, str] = {}
+        self._view: dict[str, Any] | None = None
+        self._activations: dict[bool, cel.Activation] = {}
+
+    def _aggregate(self) -> None:
+        # Only declaration-scope profiles read these: computed on first use.
+        items = self.declaration.goods_items
+        self._codes = tuple((i.sequence, i.commodity_code) for i in items if i.commodity_code)
+        self._origins = tuple((i.sequence, c) for i in items if (c := i.origin_country))
+        self._procedures = tuple(
             (i.sequence, code) for i in items if i.procedure and (code := i.procedure.code)
         )
         docs = set(self.header_docs)
@@ -72,11 +83,45 @@ class DeclFacts:
         for i in items:
             docs.update(doc.code for doc in i.documents)
             party_ids.update(p.id for p in i.parties if p.id)
-        self.all_docs = frozenset(docs)
-        self.all_party_ids = frozenset(party_ids)
-        self.screening: dict[int, Any] = {}
-        self._view: dict[str, Any] | None = None
-        self._activation: cel.Activation | None = None
+        self._all_docs = frozenset(docs)
+        self._all_party_ids = frozenset(party_ids)
+
+    @property
+    def codes(self) -> tuple[tuple[int, str], ...]:
+        """(sequence, commodity code) of every item that has one."""
+        if self._codes is None:
+            self._aggregate()
+        assert self._codes is not None
+        return self._codes
+
+    @property
+    def origins(self) -> tuple[tuple[int, str], ...]:
+        if self._origins is None:
+            self._aggregate()
+        assert self._origins is not None
+        return self._origins
+
+    @property
+    def procedures(self) -> tuple[tuple[int, str], ...]:
+        if self._procedures is None:
+            self._aggregate()
+        assert self._procedures is not None
+        return self._procedures
+
+    @property
+    def all_docs(self) -> frozenset[str]:
+        """Document codes of the header and of every item."""
+        if self._all_docs is None:
+            self._aggregate()
+        assert self._all_docs is not None
+        return self._all_docs
+
+    @property
+    def all_party_ids(self) -> frozenset[str]:
+        if self._all_party_ids is None:
+            self._aggregate()
+        assert self._all_party_ids is not None
+        return self._all_party_ids
 
     @property
     def view(self) -> dict[str, Any]:
@@ -84,33 +129,64 @@ class DeclFacts:
             self._view = declaration_view(self.declaration)
         return self._view
 
-    @property
-    def activation(self) -> cel.Activation:
+    def activation(self, program: CelProgram) -> cel.Activation:
         """For declaration-scope expressions: ``item`` is an empty map."""
-        if self._activation is None:
-            self._activation = self.env.activation(self.view, {})
-        return self._activation
+        found = self._activations.get(program.needs_decl)
+        if found is None:
+            decl = self.view if program.needs_decl else {}
+            found = self._activations[program.needs_decl] = self.env.activation(decl, {})
+        return found
 
 
 class ItemFacts:
-    """The facts of one goods item, with the header facts it is read with."""
+    """The facts of one goods item, with the header facts it is read with.
 
-    __slots__ = ("_activation", "code", "docs", "item", "origin", "party_ids", "procedure")
+    ``code`` and ``procedure`` are empty strings when the message lacks them,
+    so prefix tests need no ``None`` check.
+    """
+
+    __slots__ = (
+        "_activations",
+        "_view",
+        "code",
+        "docs",
+        "item",
+        "origin",
+        "party_ids",
+        "procedure",
+    )
 
     def __init__(self, item: GoodsItem, decl: DeclFacts) -> None:
         self.item = item
-        self.code = item.commodity_code
+        self.code = item.commodity_code or ""
         self.origin = item.origin.country if item.origin else None
-        self.procedure = item.procedure.code if item.procedure else None
+        self.procedure = (item.procedure.code if item.procedure else None) or ""
         docs = item.documents
         self.docs = decl.header_docs | {doc.code for doc in docs} if docs else decl.header_docs
         parties = item.parties
         self.party_ids = (
             decl.party_ids | {p.id for p in parties if p.id} if parties else decl.party_ids
         )
-        self._activation: cel.Activation | None = None
+        self._view: dict[str, Any] | None = None
+        self._activations: dict[tuple[bool, bool], cel.Activation] = {}
 
-    def activation(self, decl: DeclFacts) -> cel.Activation:
-        if self._activation is None:
-            self._activation = decl.env.activation(decl.view, item_view(self.item))
-        return self._activation
+    def activation(self, decl: DeclFacts, program: CelProgram) -> cel.Activation:
+        """An activation with the views ``program`` reads; the others stay empty maps.
+
+        Converting a view into CEL values is most of the cost of an
+        evaluation, so a view the expression never names is not converted.
+        """
+        key = (program.needs_decl, program.needs_item)
+        found = self._activations.get(key)
+        if found is None:
+            if program.needs_item and self._view is None:
+                self._view = item_view(self.item)
+            found = decl.env.activation(
+                decl.view if program.needs_decl else _EMPTY,
+                self._view if program.needs_item and self._view is not None else _EMPTY,
+            )
+            self._activations[key] = found
+        return found
+
+
+_EMPTY: dict[str, Any] = {}

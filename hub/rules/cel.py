@@ -57,6 +57,8 @@ HUB_FUNCTIONS = ("in_list", "unit_value", "valuation_floor", "trader_rating", "r
 _T = cel.Type
 _VIEW = _T.Map(_T.STRING, _T.DYN)
 _ERROR_AT = re.compile(r"<input>:(\d+):(\d+): (.*?)(?: \[[A-Z_]+\])?(?:\n|$)")
+_NAMES_DECL = re.compile(r"\bdecl\b")
+_NAMES_ITEM = re.compile(r"\bitem\b")
 _IN_LIST = re.compile(r"""\bin_list\(\s*(?:'([^'\\]*)'|"([^"\\]*)")""")
 
 
@@ -78,12 +80,15 @@ def list_names(source: str) -> set[str]:
 class CelProgram:
     """One compiled expression; ``holds`` is true only for a boolean ``true`` result."""
 
-    __slots__ = ("_expression", "source", "uses")
+    __slots__ = ("_expression", "needs_decl", "needs_item", "source", "uses")
 
     def __init__(self, source: str, expression: cel.Expression) -> None:
         self.source = source
         self._expression = expression
         self.uses = frozenset(name for name in HUB_FUNCTIONS if name + "(" in source)
+        # Which variables the text names; an activation need not convert the others.
+        self.needs_decl = _NAMES_DECL.search(source) is not None
+        self.needs_item = _NAMES_ITEM.search(source) is not None
 
     def holds(self, activation: cel.Activation) -> bool:
         result = self._expression.eval(activation)

@@ -23,7 +23,7 @@ from hub.model.declaration import Declaration
 from hub.model.finding import Finding
 from hub.rules._compile import CompiledProfile, Compiler
 from hub.rules._facts import DeclFacts, ItemFacts
-from hub.rules._index import ProfileIndex
+from hub.rules._index import ProfileIndex, dispatch_key
 from hub.rules.cel import CelEnvironment
 from hub.rules.profile import ProfileStatus, RiskProfile
 from hub.rules.reference import ReferenceData
@@ -89,27 +89,28 @@ class RuleSet:
     def _evaluate(self, declaration: Declaration, at: datetime, *, indexed: bool) -> list[Finding]:
         if at.tzinfo is None:
             raise ValueError("evaluate needs an aware datetime for 'at'")
+        moment = at.timestamp()
         d = DeclFacts(declaration, self._env, at)
         hits: dict[int, _Hit] = {}
-        scoped = self._declaration_scope if indexed else self._compiled
-        for compiled in scoped:
-            if compiled.scope_item or not compiled.valid_at(at):
+        for compiled in self._declaration_scope if indexed else self._compiled:
+            if compiled.scope_item or not compiled.valid_from <= moment < compiled.valid_to:
                 continue
-            words = compiled.match_declaration(d)
+            if indexed and not compiled.passes(d, None):
+                continue
+            words = compiled.explain(d, None)
             if words is not None:
                 hits[compiled.ordinal] = (compiled, [], dict.fromkeys(words))
         candidates = self._index.candidates
+        dispatch = dispatch_key(d.dispatch)
+        every = [c for c in self._compiled if c.scope_item] if not indexed else []
         for item in declaration.goods_items:
             i = ItemFacts(item, d)
-            pool = (
-                candidates(i.code, i.origin)
-                if indexed
-                else [c for c in self._compiled if c.scope_item]
-            )
-            for compiled in pool:
-                if not compiled.valid_at(at):
+            for compiled in candidates(i.code, i.origin, dispatch) if indexed else every:
+                if not compiled.valid_from <= moment < compiled.valid_to:
                     continue
-                words = compiled.match_item(d, i, indexed=indexed)
+                if indexed and not compiled.passes(d, i):
+                    continue
+                words = compiled.explain(d, i)
                 if words is None:
                     continue
                 hit = hits.get(compiled.ordinal)
