@@ -6,8 +6,9 @@ Unicode compatibility decomposition with the combining marks dropped
 other name particles joined to the word they introduce (Al-Hassan, Al Hassan,
 El Hassan, Alhassan -> alhasan), then a spelling skeleton per word that
 merges the usual romanisations of the same name (Mohammed, Muhammad, Mohamed,
-Muhamad -> muhamad) while keeping consonants apart (kh stays kh), because
-every merged consonant raises the false positives officers must clear.
+Muhamad -> muhamad; Youssef, Yusef; Hussein, Husayn) while keeping consonants
+and most vowels apart (kh stays kh, e stays e), because every merged sound
+raises the false positives officers must clear.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 import unicodedata
 
 _SEPARATORS = re.compile(r"[^0-9a-z]+")
+_APOSTROPHES = re.compile(r"['\u2019\u02bc`]")  # O'Brien, D'Souza: one word
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 _DOUBLED = re.compile(r"(.)\1+")
 
@@ -73,7 +75,6 @@ _SPELLINGS = (
     ("ey", "ai"),
     ("ay", "ai"),
     ("o", "u"),
-    ("e", "a"),
 )
 
 
@@ -86,6 +87,8 @@ def fold(text: str) -> str:
 def _skeleton(word: str) -> str:
     for old, new in _SPELLINGS:
         word = word.replace(old, new)
+    if len(word) > 3 and word.endswith("ed"):  # Ahmed / Ahmad, Mohamed / Muhamad
+        word = word[:-2] + "ad"
     word = _DOUBLED.sub(r"\1", word)
     if len(word) > 3 and word.endswith("h") and word[-2] in "aiu":
         word = word[:-1]
@@ -93,7 +96,8 @@ def _skeleton(word: str) -> str:
 
 
 def _words(name: str) -> list[str]:
-    words = [w for w in _SEPARATORS.split(fold(name)) if w and w not in _LEGAL_FORMS]
+    text = _APOSTROPHES.sub("", fold(name))
+    words = [w for w in _SEPARATORS.split(text) if w and w not in _LEGAL_FORMS]
     return [_ABD.get(w, _PARTICLE_FORMS.get(w, w)) for w in words]
 
 

@@ -62,10 +62,26 @@ class ScreeningMatch:
         return f"{text} (score {self.score})"
 
 
+# Each word of the shorter name must meet a word of the other this well, so that
+# two names sharing a surname ("Omar Weber", "Mary Weber") are not one person.
+WORD_FLOOR = 80
+
+
+def _words_agree(a: str, b: str) -> bool:
+    short, other = sorted((a.split(), b.split()), key=len)
+    return all(
+        max(fuzz.ratio(word, candidate) for candidate in other) >= WORD_FLOOR for word in short
+    )
+
+
 def name_score(a: str, b: str) -> int:
-    """Similarity 0-100 of two names after normalisation (best over their key forms)."""
+    """Similarity 0-100 of two names after normalisation (best over their key forms).
+
+    The token-sort ratio of the keys, or 0 when a word of the shorter name
+    has no counterpart in the other.
+    """
     return max(
-        (round(fuzz.ratio(x, y)) for x in name_keys(a) for y in name_keys(b)),
+        (round(fuzz.ratio(x, y)) for x in name_keys(a) for y in name_keys(b) if _words_agree(x, y)),
         default=0,
     )
 
@@ -96,9 +112,11 @@ class WatchlistMatcher:
         owners = self._owners[people]
         best: dict[int, ScreeningMatch] = {}
         for query in name_keys(name):
-            for _, score, index in process.extract(
+            for key, score, index in process.extract(
                 query, keys, scorer=fuzz.ratio, score_cutoff=self.threshold, limit=None
             ):
+                if not _words_agree(query, key):
+                    continue
                 entry, written = owners[index]
                 found = best.get(id(entry))
                 if found is None or score > found.score:
