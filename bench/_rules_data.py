@@ -59,8 +59,16 @@ JO LB SY RS AL MK BA ME XK GE AM AZ JP KR TW HK SG AU NZ CH NO IS GB FR DE IT ES
 PL
 """
 COUNTRIES = tuple(_COUNTRIES_TEXT.split())
-DOCUMENTS = ("N851", "N853", "C644", "Y929", "C505", "N935", "9120", "C678")
-PROCEDURES = ("40", "4000", "4200", "4071", "10", "1040", "51", "71")
+# Ordinary traffic: headings no profile is about.
+_UNTARGETED_TEXT = """
+3917 3923 4819 6302 6907 7009 7308 7326 7610 8207 8302 8413 8421 8467 8481 8536 8544
+9031 9401 9403 9405 9506
+"""
+UNTARGETED = tuple(_UNTARGETED_TEXT.split())
+ORDINARY_DOCUMENTS = ("C505", "N935", "Y929", "9120", "C644", "N380")
+# Procedure codes an item declares, with their weights, and those profiles select.
+ITEM_PROCEDURES = ("4000",) * 14 + ("4071", "4071", "4200", "1040", "5100", "7100")
+PROCEDURES = ("4071", "42", "51", "71", "40", "1040")
 EXPRESSIONS = (
     "unit_value(item) < valuation_floor(item.commodity_code, item.currency)",
     "has(item.net_mass) && has(item.gross_mass) && item.gross_mass > item.net_mass * 1.5",
@@ -70,11 +78,28 @@ EXPRESSIONS = (
     "rated(decl.party_id.importer) && trader_rating(decl.party_id.importer) < 40",
 )
 PEST_ORIGINS = COUNTRIES[:12]
+# Trade is concentrated: a quarter of items from one origin, then a long tail.
+ORIGIN_WEIGHTED = ("CN",) * 30 + ("IN",) * 10 + ("TR",) * 8 + ("US",) * 8 + COUNTRIES
 MODES = (TransportMode.SEA, TransportMode.ROAD, TransportMode.AIR, TransportMode.RAIL)
 
 
-def _code(rng: random.Random) -> str:
-    return rng.choice(HEADINGS) + rng.choice(SUBHEADINGS) + rng.choice(SUBDIVISIONS)
+def _code(rng: random.Random, headings: tuple[str, ...] = HEADINGS) -> str:
+    return rng.choice(headings) + rng.choice(SUBHEADINGS) + rng.choice(SUBDIVISIONS)
+
+
+def certificate(code: str) -> str | None:
+    """The certificate an agency requires for a chapter: N851 plants, N853 animal products."""
+    chapter = int(code[:2])
+    if 6 <= chapter <= 14 or chapter == 44:
+        return "N851"
+    if chapter <= 5 or chapter == 16:
+        return "N853"
+    return None
+
+
+def _document(rng: random.Random, code: str | None) -> str:
+    needed = certificate(code) if code else None
+    return needed if needed and rng.random() < 0.7 else rng.choice(ORDINARY_DOCUMENTS)
 
 
 def _prefix(rng: random.Random) -> str:
@@ -82,14 +107,19 @@ def _prefix(rng: random.Random) -> str:
     return code[: rng.choice((4, 4, 4, 6, 6, 6, 6, 8, 8, 8))]
 
 
+def _trader(rng: random.Random) -> str:
+    return f"GB{rng.randint(0, 400):012d}"
+
+
 def _more(rng: random.Random, when: dict[str, Any]) -> None:
     """One more indicator besides commodity and origin (profiles have 3 to 5)."""
     kind = rng.choice(("procedure", "documents", "dispatch", "mode", "expression", "party"))
+    code = when["commodity"][0] if when.get("commodity") else None
     if kind == "procedure":
         when["procedure"] = [rng.choice(PROCEDURES)]
     elif kind == "documents":
         key = rng.choice(("documents_missing", "documents_present"))
-        when[key] = [rng.choice(DOCUMENTS)]
+        when[key] = [_document(rng, code)]
     elif kind == "dispatch":
         when["dispatch"] = rng.sample(COUNTRIES, 2)
     elif kind == "mode":
@@ -97,7 +127,7 @@ def _more(rng: random.Random, when: dict[str, Any]) -> None:
     elif kind == "expression" and rng.random() < 0.6:
         when["expression"] = rng.choice(EXPRESSIONS)
     else:
-        when["party"] = [f"GB{rng.randint(0, 400):012d}" for _ in range(rng.randint(1, 3))]
+        when["party"] = [_trader(rng) for _ in range(rng.randint(1, 3))]
 
 
 def profile_data(n: int, rng: random.Random) -> list[dict[str, Any]]:
@@ -111,9 +141,12 @@ def profile_data(n: int, rng: random.Random) -> list[dict[str, Any]]:
             when["transport_mode"] = [rng.choice(MODES).value]
             when["dispatch"] = rng.sample(COUNTRIES, 2)
             when["commodity"] = [rng.choice(HEADINGS)[:2]]
-        elif rng.random() < 0.05:  # no commodity condition: an origin and a document
-            when["origin"] = rng.sample(COUNTRIES, rng.randint(1, 3))
-            when["documents_missing"] = [rng.choice(DOCUMENTS)]
+        elif rng.random() < 0.05:  # no commodity condition: a trader, or an origin
+            if rng.random() < 0.5:
+                when["party"] = [_trader(rng) for _ in range(rng.randint(1, 3))]
+            else:
+                when["origin"] = rng.sample(COUNTRIES, rng.randint(1, 3))
+            when["documents_present"] = [rng.choice(ORDINARY_DOCUMENTS)]
         else:
             when["commodity"] = [_prefix(rng) for _ in range(rng.choice((1, 1, 1, 2, 3)))]
             if rng.random() < 0.9:
@@ -184,18 +217,23 @@ def declarations(n: int, seed: int = 11) -> list[Declaration]:
         items = []
         for sequence in range(1, rng.randint(1, 5) + 1):
             net = Decimal(rng.randint(1, 30000))
+            code = _code(rng, HEADINGS if rng.random() < 0.7 else UNTARGETED)
+            documents = rng.sample(ORDINARY_DOCUMENTS, rng.randint(0, 2))
+            needed = certificate(code)
+            if needed and rng.random() < 0.85:
+                documents.append(needed)
+            procedure = rng.choice(ITEM_PROCEDURES)
             items.append(
                 GoodsItem(
                     sequence=sequence,
-                    commodity_code=_code(rng),
-                    origin=Origin(country=rng.choice(COUNTRIES)),
+                    commodity_code=code,
+                    origin=Origin(country=rng.choice(ORIGIN_WEIGHTED)),
                     net_mass=net,
                     gross_mass=net * Decimal("1.1"),
                     customs_value=Money(amount=Decimal(rng.randint(10, 90000)), currency="GBP"),
-                    procedure=Procedure(current="40", previous=rng.choice(("00", "71"))),
+                    procedure=Procedure(current=procedure[:2], previous=procedure[2:]),
                     documents=tuple(
-                        AdditionalDocument(category=code[0], type_code=code[1:])
-                        for code in rng.sample(DOCUMENTS, rng.randint(0, 3))
+                        AdditionalDocument(category=doc[0], type_code=doc[1:]) for doc in documents
                     ),
                 )
             )
@@ -205,7 +243,7 @@ def declarations(n: int, seed: int = 11) -> list[Declaration]:
                 source_format=SourceFormat.WCO_DEC_DMS,
                 message_hash="0" * 64,
                 kind=DeclarationKind.IMPORT,
-                parties=(Party(role=PartyRole.IMPORTER, id=f"GB{rng.randint(0, 400):012d}"),),
+                parties=(Party(role=PartyRole.IMPORTER, id=_trader(rng)),),
                 transport=Transport(
                     mode=rng.choice(MODES),
                     office_of_declaration="GB000001",

@@ -117,8 +117,16 @@ def party(parties: frozenset[str]) -> Check:
 
 
 def expression(program: CelProgram, refs: ReferenceData) -> Check:
+    key = id(program)
+
     def holds(d: DeclFacts, i: ItemFacts) -> bool:
-        return program.holds(i.activation(d, program))
+        if program.needs_item:
+            return program.holds(i.activation(d, program))
+        # Reads only the header: the same answer for every item of the declaration.
+        found = d.expression_results.get(key)
+        if found is None:
+            found = d.expression_results[key] = program.holds(i.activation(d, program))
+        return found
 
     def words(d: DeclFacts, i: ItemFacts) -> str | None:
         return expression_words(program, refs, d, i) if holds(d, i) else None

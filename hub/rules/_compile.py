@@ -42,6 +42,46 @@ def minimal_prefixes(prefixes: Iterable[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
+def index_keys(profile: RiskProfile) -> tuple[str | None, tuple[str | None, ...]]:
+    """The family and keys a profile is indexed under (below its prefix, for item scope).
+
+    The most selective family it has: party identifiers (one trader among
+    thousands), then origins (item scope), countries of dispatch, and for
+    declaration scope the transport mode and the kind; ``(None, (None,))``
+    for a profile with none of them. Keys of different families never
+    collide: origins are bare ISO codes, the others carry their family name.
+    """
+    when = profile.when
+    if when.party:
+        return "party", tuple(party_key(p) for p in sorted(set(when.party)))
+    if profile.scope is Scope.ITEM and when.origin:
+        return "origin", tuple(sorted(set(when.origin)))
+    if when.dispatch:
+        return "dispatch", tuple(dispatch_key(c) for c in sorted(set(when.dispatch)))
+    if profile.scope is Scope.DECLARATION:
+        if when.transport_mode:
+            return "mode", tuple(sorted({mode_key(m.value) for m in when.transport_mode}))
+        if when.kind:
+            return "kind", tuple(sorted({kind_key(k.value) for k in when.kind}))
+    return None, (None,)
+
+
+def mode_key(mode: str) -> str:
+    return "mode " + mode
+
+
+def kind_key(kind: str) -> str:
+    return "kind " + kind
+
+
+def party_key(party_id: str) -> str:
+    return "party " + party_id
+
+
+def dispatch_key(country: str) -> str:
+    return "dispatch " + country
+
+
 class CompiledProfile:
     """One profile ready to evaluate: validity, index keys, tests and words."""
 
@@ -49,10 +89,10 @@ class CompiledProfile:
         "_template",
         "both_tests",
         "decl_tests",
-        "dispatches",
+        "family",
         "item_tests",
+        "keys",
         "ordinal",
-        "origins",
         "prefixes",
         "profile",
         "scope_item",
@@ -68,16 +108,18 @@ class CompiledProfile:
         # Timestamps: one float comparison per candidate instead of aware datetimes.
         self.valid_from = profile.validity.from_.timestamp()
         self.valid_to = profile.validity.to.timestamp() if profile.validity.to else math.inf
-        self.prefixes = minimal_prefixes(profile.when.commodity)
-        self.origins = frozenset(profile.when.origin)
-        # The index's second key: origins, or else countries of dispatch.
-        self.dispatches = frozenset() if self.origins else frozenset(profile.when.dispatch)
-        indexed, others = compiler.checks(profile, self.prefixes)
-        tests = [check.test for check in others]
+        when = profile.when
+        self.prefixes = minimal_prefixes(when.commodity)
+        # The index's second key, most selective first: parties, origins, dispatch.
+        self.family, self.keys = index_keys(profile)
+        checks = compiler.checks(profile, self.prefixes)
+        # What the index already guarantees is not tested again, only put in words.
+        guaranteed = {"commodity", self.family} if self.scope_item else {self.family}
+        tests = [check.test for name, check in checks if name not in guaranteed]
         self.decl_tests = tuple((get, test) for kind, get, test in tests if kind == c.ON_DECL)
         self.item_tests = tuple((get, test) for kind, get, test in tests if kind == c.ON_ITEM)
         self.both_tests = tuple(test for kind, _, test in tests if kind == c.ON_BOTH)
-        self.words: tuple[Words, ...] = tuple(check.words for check in (*indexed, *others))
+        self.words: tuple[Words, ...] = tuple(check.words for _, check in checks)
         self._template = Finding(
             agency=profile.owner,
             source=FindingSource.PROFILE,
@@ -134,64 +176,70 @@ class Compiler:
         self.env = env
         self.references = references
         self._matchers: dict[tuple[str, int], WatchlistMatcher] = {}
+        # The item keys every compiled expression may read (None: all of them).
+        self.item_fields: set[str] | None = set()
 
     def refuse(self, profile: RiskProfile, message: str, field: str) -> InvalidProfile:
         return InvalidProfile(message, file=f"{profile.id} v{profile.version}", field=field)
 
-    def checks(
-        self, profile: RiskProfile, prefixes: tuple[str, ...]
-    ) -> tuple[list[Check], list[Check]]:
-        """(indicators the index guarantees, the others cheapest first)."""
+    def checks(self, profile: RiskProfile, prefixes: tuple[str, ...]) -> list[tuple[str, Check]]:
+        """Every indicator of ``profile``, named, in the order their words are given."""
         when = profile.when
-        indexed: list[Check] = []
-        others: list[Check] = []
-        for label, values, attribute in (
-            ("dispatch country", when.dispatch, "dispatch"),
-            ("destination country", when.destination, "destination"),
-            ("declaration kind", tuple(k.value for k in when.kind), "kind"),
-            ("transport mode", tuple(m.value for m in when.transport_mode), "mode"),
+        refs = self.references
+        item_scope = profile.scope is Scope.ITEM
+        checks: list[tuple[str, Check]] = []
+        if prefixes:
+            commodity = (
+                c.commodity(prefixes) if item_scope else c.any_item("commodity", "codes", prefixes)
+            )
+            checks.append(("commodity", commodity))
+        if when.origin:
+            origins = frozenset(when.origin)
+            origin = c.item_in("origin", "origin", origins) if item_scope else c.any_origin(origins)
+            checks.append(("origin", origin))
+        for name, label, values in (
+            ("dispatch", "dispatch country", when.dispatch),
+            ("destination", "destination country", when.destination),
+            ("kind", "declaration kind", tuple(k.value for k in when.kind)),
+            ("mode", "transport mode", tuple(m.value for m in when.transport_mode)),
         ):
             if values:
-                others.append(c.decl_in(label, attribute, frozenset(values)))
+                checks.append((name, c.decl_in(label, name, frozenset(values))))
         if when.office:
-            others.append(c.office("office", frozenset(when.office)))
+            checks.append(("office", c.office("office", frozenset(when.office))))
         if profile.level is not Level.CENTRAL:
             label = f"{profile.level.value} profile for office"
-            others.append(c.office(label, frozenset(profile.offices)))
-        refs = self.references
-        if profile.scope is Scope.ITEM:
-            if prefixes:
-                indexed.append(c.commodity(prefixes))
-            if when.origin:
-                indexed.append(c.item_in("origin", "origin", frozenset(when.origin)))
-            if when.procedure:
-                others.append(c.procedure(tuple(when.procedure)))
-            if when.documents_present:
-                others.append(c.present(tuple(when.documents_present)))
-            if when.documents_missing:
-                others.append(c.missing(tuple(when.documents_missing)))
-            if when.party:
-                others.append(c.party(frozenset(when.party)))
-            if when.expression is not None:
-                others.append(c.expression(self.program(profile), refs))
-        else:
-            if prefixes:
-                others.append(c.any_item("commodity", "codes", prefixes))
-            if when.origin:
-                others.append(c.any_origin(frozenset(when.origin)))
-            if when.procedure:
-                others.append(c.any_item("procedure", "procedures", tuple(when.procedure)))
-            if when.documents_present:
-                others.append(c.all_present(tuple(when.documents_present)))
-            if when.documents_missing:
-                others.append(c.all_missing(tuple(when.documents_missing)))
-            if when.party:
-                others.append(c.any_party(frozenset(when.party)))
-            if when.expression is not None:
-                others.append(c.declaration_expression(self.program(profile), refs))
+            checks.append(("level", c.office(label, frozenset(profile.offices))))
+        if when.procedure:
+            procedures = tuple(when.procedure)
+            procedure = (
+                c.procedure(procedures)
+                if item_scope
+                else c.any_item("procedure", "procedures", procedures)
+            )
+            checks.append(("procedure", procedure))
+        if when.documents_present:
+            wanted = tuple(when.documents_present)
+            present = c.present(wanted) if item_scope else c.all_present(wanted)
+            checks.append(("documents_present", present))
+        if when.documents_missing:
+            absent = tuple(when.documents_missing)
+            missing = c.missing(absent) if item_scope else c.all_missing(absent)
+            checks.append(("documents_missing", missing))
+        if when.party:
+            parties = frozenset(when.party)
+            checks.append(("party", c.party(parties) if item_scope else c.any_party(parties)))
+        if when.expression is not None:
+            program = self.program(profile)
+            expression = (
+                c.expression(program, refs)
+                if item_scope
+                else c.declaration_expression(program, refs)
+            )
+            checks.append(("expression", expression))
         if when.screening is not None:
-            others.append(self.screening(profile))
-        return indexed, others
+            checks.append(("screening", self.screening(profile)))
+        return checks
 
     def program(self, profile: RiskProfile) -> CelProgram:
         source = profile.when.expression or ""
@@ -204,6 +252,10 @@ class Compiler:
             if not isinstance(found, CodesList):
                 what = "no reference list" if found is None else f"a {found.kind} list"
                 raise self.refuse(profile, f"in_list: {name!r} is {what}", "when.expression")
+        if program.item_fields is None:
+            self.item_fields = None
+        elif self.item_fields is not None:
+            self.item_fields |= program.item_fields
         return program
 
     def screening(self, profile: RiskProfile) -> Check:

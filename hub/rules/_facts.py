@@ -7,6 +7,7 @@ are built lazily, only when a candidate profile has an expression.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -33,7 +34,9 @@ class DeclFacts:
         "destination",
         "dispatch",
         "env",
+        "expression_results",
         "header_docs",
+        "item_fields",
         "kind",
         "mode",
         "offices",
@@ -41,8 +44,16 @@ class DeclFacts:
         "screening",
     )
 
-    def __init__(self, declaration: Declaration, env: CelEnvironment, at: datetime) -> None:
+    def __init__(
+        self,
+        declaration: Declaration,
+        env: CelEnvironment,
+        at: datetime,
+        item_fields: Collection[str] | None = None,
+    ) -> None:
         d = declaration
+        self.item_fields = item_fields
+        self.expression_results: dict[int, bool] = {}
         t = d.transport
         self.declaration = d
         self.env = env
@@ -70,57 +81,52 @@ class DeclFacts:
         self._view: dict[str, Any] | None = None
         self._activations: dict[bool, cel.Activation] = {}
 
-    def _aggregate(self) -> None:
-        # Only declaration-scope profiles read these: computed on first use.
-        items = self.declaration.goods_items
-        self._codes = tuple((i.sequence, i.commodity_code) for i in items if i.commodity_code)
-        self._origins = tuple((i.sequence, c) for i in items if (c := i.origin_country))
-        self._procedures = tuple(
-            (i.sequence, code) for i in items if i.procedure and (code := i.procedure.code)
-        )
-        docs = set(self.header_docs)
-        party_ids = set(self.party_ids)
-        for i in items:
-            docs.update(doc.code for doc in i.documents)
-            party_ids.update(p.id for p in i.parties if p.id)
-        self._all_docs = frozenset(docs)
-        self._all_party_ids = frozenset(party_ids)
+    # What declaration-scope profiles read across items: each computed on first use.
 
     @property
     def codes(self) -> tuple[tuple[int, str], ...]:
         """(sequence, commodity code) of every item that has one."""
         if self._codes is None:
-            self._aggregate()
-        assert self._codes is not None
+            items = self.declaration.goods_items
+            self._codes = tuple((i.sequence, c) for i in items if (c := i.commodity_code))
         return self._codes
 
     @property
     def origins(self) -> tuple[tuple[int, str], ...]:
         if self._origins is None:
-            self._aggregate()
-        assert self._origins is not None
+            items = self.declaration.goods_items
+            self._origins = tuple((i.sequence, c) for i in items if (c := i.origin_country))
         return self._origins
 
     @property
     def procedures(self) -> tuple[tuple[int, str], ...]:
         if self._procedures is None:
-            self._aggregate()
-        assert self._procedures is not None
+            self._procedures = tuple(
+                (i.sequence, code)
+                for i in self.declaration.goods_items
+                if i.procedure and (code := i.procedure.code)
+            )
         return self._procedures
 
     @property
     def all_docs(self) -> frozenset[str]:
         """Document codes of the header and of every item."""
         if self._all_docs is None:
-            self._aggregate()
-        assert self._all_docs is not None
+            docs = set(self.header_docs)
+            for i in self.declaration.goods_items:
+                docs.update(doc.code for doc in i.documents)
+            self._all_docs = frozenset(docs)
         return self._all_docs
 
     @property
     def all_party_ids(self) -> frozenset[str]:
+        """Identifiers of the header's parties and of every item's."""
         if self._all_party_ids is None:
-            self._aggregate()
-        assert self._all_party_ids is not None
+            ids = self.party_ids
+            for i in self.declaration.goods_items:
+                if i.parties:
+                    ids = ids | {p.id for p in i.parties if p.id}
+            self._all_party_ids = ids
         return self._all_party_ids
 
     @property
@@ -180,7 +186,7 @@ class ItemFacts:
         found = self._activations.get(key)
         if found is None:
             if program.needs_item and self._view is None:
-                self._view = item_view(self.item)
+                self._view = item_view(self.item, decl.item_fields)
             found = decl.env.activation(
                 decl.view if program.needs_decl else _EMPTY,
                 self._view if program.needs_item and self._view is not None else _EMPTY,

@@ -12,6 +12,7 @@ item. Conventions, stated once for every profile author:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -67,53 +68,64 @@ def unit_value_of(item: GoodsItem) -> tuple[Decimal, str | None] | None:
     return money.amount / item.net_mass, money.currency
 
 
-def item_view(item: GoodsItem) -> View:
-    """The ``item`` variable: see the module docstring for the conventions."""
-    # Straight-line on purpose: this runs once per item that meets a CEL profile.
-    view: View = {"sequence": item.sequence}
-    if item.commodity_code:
-        view["commodity_code"] = item.commodity_code
-    origin = item.origin
-    if origin is not None:
-        if origin.country:
-            view["origin"] = origin.country
-        if origin.preference_code:
-            view["preference"] = origin.preference_code
-    if item.gross_mass is not None:
-        view["gross_mass"] = float(item.gross_mass)
-    if item.net_mass is not None:
-        view["net_mass"] = float(item.net_mass)
-    currency = None
-    for key, money in (
-        ("statistical_value", item.statistical_value),
-        ("customs_value", item.customs_value),
-        ("item_price", item.item_price),
-    ):
-        if money is not None:
-            view[key] = float(money.amount)
-            currency = money.currency  # the last one wins: the one unit_value uses
-    if currency:
-        view["currency"] = currency
-    procedure = item.procedure
-    if procedure is not None:
-        if procedure.current:
-            view["procedure"] = procedure.code
-        if procedure.additional:
-            view["additional_procedures"] = list(procedure.additional)
-    if item.documents:
-        view["documents"] = [doc.code for doc in item.documents]
-    if item.description:
-        view["description"] = item.description
-    if item.quantity is not None:
-        view["quantity"] = float(item.quantity.value)
-        if item.quantity.unit:
-            view["quantity_unit"] = item.quantity.unit
-    if item.dangerous_goods_code:
-        view["dangerous_goods_code"] = item.dangerous_goods_code
-    if item.valuation_method:
-        view["valuation_method"] = item.valuation_method
-    if item.parties:
-        view["parties"] = [_party(p) for p in item.parties]
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _amount(money: Money | None) -> float | None:
+    return None if money is None else float(money.amount)
+
+
+def _currency(item: GoodsItem) -> str | None:
+    money = valued_money(item)
+    return money.currency if money else None
+
+
+def _procedure(item: GoodsItem) -> str | None:
+    return item.procedure.code if item.procedure else None
+
+
+def _list(values: list[Any]) -> list[Any] | None:
+    return values or None
+
+
+# One getter per key of the ``item`` view; a missing value gives None and no key.
+ITEM_FIELDS: dict[str, Callable[[GoodsItem], Any]] = {
+    "sequence": lambda i: i.sequence,
+    "commodity_code": lambda i: i.commodity_code,
+    "origin": lambda i: i.origin.country if i.origin else None,
+    "preference": lambda i: i.origin.preference_code if i.origin else None,
+    "gross_mass": lambda i: _float(i.gross_mass),
+    "net_mass": lambda i: _float(i.net_mass),
+    "customs_value": lambda i: _amount(i.customs_value),
+    "item_price": lambda i: _amount(i.item_price),
+    "statistical_value": lambda i: _amount(i.statistical_value),
+    "currency": _currency,
+    "procedure": _procedure,
+    "additional_procedures": lambda i: _list(list(i.procedure.additional)) if i.procedure else None,
+    "documents": lambda i: _list([doc.code for doc in i.documents]),
+    "description": lambda i: i.description,
+    "quantity": lambda i: float(i.quantity.value) if i.quantity else None,
+    "quantity_unit": lambda i: i.quantity.unit if i.quantity else None,
+    "dangerous_goods_code": lambda i: i.dangerous_goods_code,
+    "valuation_method": lambda i: i.valuation_method,
+    "parties": lambda i: _list([_party(p) for p in i.parties]),
+}
+# What ``unit_value(item)`` reads.
+VALUE_FIELDS = frozenset({"item_price", "customs_value", "statistical_value", "net_mass"})
+
+
+def item_view(item: GoodsItem, fields: Iterable[str] | None = None) -> View:
+    """The ``item`` variable, or only ``fields`` of it (the keys the expressions name).
+
+    An item view is built for every item that meets a CEL profile, so a rule
+    set asks only for the keys its expressions read.
+    """
+    view: View = {}
+    for key in ITEM_FIELDS if fields is None else fields:
+        value = ITEM_FIELDS[key](item)
+        if value is not None and value != "":
+            view[key] = value
     return view
 
 

@@ -41,6 +41,7 @@ from typing import Any
 
 import cel_expr_python.cel as cel
 
+from hub.rules._views import ITEM_FIELDS, VALUE_FIELDS
 from hub.rules.reference import ReferenceData
 
 __all__ = [
@@ -59,6 +60,9 @@ _VIEW = _T.Map(_T.STRING, _T.DYN)
 _ERROR_AT = re.compile(r"<input>:(\d+):(\d+): (.*?)(?: \[[A-Z_]+\])?(?:\n|$)")
 _NAMES_DECL = re.compile(r"\bdecl\b")
 _NAMES_ITEM = re.compile(r"\bitem\b")
+_ITEM_FIELD = re.compile(r"\bitem\s*\.\s*(\w+)")
+_ITEM_WHOLE = re.compile(r"\bitem\b(?!\s*\.)")
+_UNIT_VALUE_OF_ITEM = re.compile(r"\bunit_value\s*\(\s*item\s*\)")
 _IN_LIST = re.compile(r"""\bin_list\(\s*(?:'([^'\\]*)'|"([^"\\]*)")""")
 
 
@@ -72,6 +76,22 @@ class ExpressionError(ValueError):
         super().__init__(message if line is None else f"{line}:{column}: {message}")
 
 
+def item_fields(source: str) -> frozenset[str] | None:
+    """The keys of ``item`` an expression can read; ``None`` when it may read any.
+
+    ``item.net_mass`` and ``has(item.net_mass)`` name their key; ``item``
+    passed to ``unit_value`` reads the value and mass keys; any other use of
+    ``item`` as a whole (``item['x']``, ``size(item)``) may read anything.
+    """
+    fields = set(_ITEM_FIELD.findall(source)) & ITEM_FIELDS.keys()
+    whole = len(_ITEM_WHOLE.findall(source))
+    if whole:
+        if whole != len(_UNIT_VALUE_OF_ITEM.findall(source)):
+            return None
+        fields |= VALUE_FIELDS
+    return frozenset(fields)
+
+
 def list_names(source: str) -> set[str]:
     """The reference list names an expression passes literally to ``in_list``."""
     return {a or b for a, b in _IN_LIST.findall(source)}
@@ -80,7 +100,7 @@ def list_names(source: str) -> set[str]:
 class CelProgram:
     """One compiled expression; ``holds`` is true only for a boolean ``true`` result."""
 
-    __slots__ = ("_expression", "needs_decl", "needs_item", "source", "uses")
+    __slots__ = ("_expression", "item_fields", "needs_decl", "needs_item", "source", "uses")
 
     def __init__(self, source: str, expression: cel.Expression) -> None:
         self.source = source
@@ -89,6 +109,7 @@ class CelProgram:
         # Which variables the text names; an activation need not convert the others.
         self.needs_decl = _NAMES_DECL.search(source) is not None
         self.needs_item = _NAMES_ITEM.search(source) is not None
+        self.item_fields = item_fields(source)
 
     def holds(self, activation: cel.Activation) -> bool:
         result = self._expression.eval(activation)

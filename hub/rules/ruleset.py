@@ -21,9 +21,9 @@ from datetime import datetime
 
 from hub.model.declaration import Declaration
 from hub.model.finding import Finding
-from hub.rules._compile import CompiledProfile, Compiler
+from hub.rules._compile import CompiledProfile, Compiler, dispatch_key, party_key
 from hub.rules._facts import DeclFacts, ItemFacts
-from hub.rules._index import ProfileIndex, dispatch_key
+from hub.rules._index import DeclarationIndex, ProfileIndex
 from hub.rules.cel import CelEnvironment
 from hub.rules.profile import ProfileStatus, RiskProfile
 from hub.rules.reference import ReferenceData
@@ -36,20 +36,30 @@ _Hit = tuple[CompiledProfile, list[int], dict[str, None]]
 class RuleSet:
     """Profiles compiled against reference data, ready to evaluate declarations."""
 
-    __slots__ = ("_compiled", "_declaration_scope", "_env", "_index", "profiles", "references")
+    __slots__ = (
+        "_compiled",
+        "_declaration_index",
+        "_env",
+        "_index",
+        "_item_fields",
+        "profiles",
+        "references",
+    )
 
     def __init__(
         self,
         compiled: list[CompiledProfile],
         references: ReferenceData,
         env: CelEnvironment,
+        item_fields: Collection[str] | None = None,
     ) -> None:
         self._compiled = compiled
         self._env = env
+        self._item_fields = None if item_fields is None else tuple(sorted(item_fields))
         self.references = references
         self.profiles: tuple[RiskProfile, ...] = tuple(c.profile for c in compiled)
         self._index = ProfileIndex(c for c in compiled if c.scope_item)
-        self._declaration_scope = [c for c in compiled if not c.scope_item]
+        self._declaration_index = DeclarationIndex(c for c in compiled if not c.scope_item)
 
     @classmethod
     def compile(
@@ -77,7 +87,7 @@ class RuleSet:
                 raise compiler.refuse(profile, "the same id and version twice", "id")
             seen.add(profile.key)
             compiled.append(CompiledProfile(profile, len(compiled), compiler))
-        return cls(compiled, references, env)
+        return cls(compiled, references, env, compiler.item_fields)
 
     def __len__(self) -> int:
         return len(self._compiled)
@@ -90,9 +100,10 @@ class RuleSet:
         if at.tzinfo is None:
             raise ValueError("evaluate needs an aware datetime for 'at'")
         moment = at.timestamp()
-        d = DeclFacts(declaration, self._env, at)
+        d = DeclFacts(declaration, self._env, at, self._item_fields)
         hits: dict[int, _Hit] = {}
-        for compiled in self._declaration_scope if indexed else self._compiled:
+        scoped = self._declaration_index.candidates(d) if indexed else self._compiled
+        for compiled in scoped:
             if compiled.scope_item or not compiled.valid_from <= moment < compiled.valid_to:
                 continue
             if indexed and not compiled.passes(d, None):
@@ -101,11 +112,17 @@ class RuleSet:
             if words is not None:
                 hits[compiled.ordinal] = (compiled, [], dict.fromkeys(words))
         candidates = self._index.candidates
-        dispatch = dispatch_key(d.dispatch)
+        dispatch = dispatch_key(d.dispatch) if d.dispatch else None
+        by_party = self._index.by_party
         every = [c for c in self._compiled if c.scope_item] if not indexed else []
         for item in declaration.goods_items:
             i = ItemFacts(item, d)
-            for compiled in candidates(i.code, i.origin, dispatch) if indexed else every:
+            if indexed:
+                parties = [party_key(p) for p in i.party_ids] if by_party else ()
+                pool = candidates(i.code, i.origin, dispatch, parties)
+            else:
+                pool = every
+            for compiled in pool:
                 if not compiled.valid_from <= moment < compiled.valid_to:
                     continue
                 if indexed and not compiled.passes(d, i):

@@ -261,7 +261,7 @@ WHEN = {
     "procedure": _subset(["40", "4000", "10", "4071"], 1),
     "documents_present": _subset(DOCS, 1),
     "documents_missing": _subset(DOCS),
-    "party": _subset(["GB123456789000", "GB2"], 1),
+    "party": _subset(["GB123456789000", "GB2"]),
     "kind": _subset(["import", "export"], 1),
     "transport_mode": _subset(["sea", "road"], 1),
     "office": _subset(["GB000001", "GB000290"], 1),
