@@ -120,7 +120,7 @@ def expression(program: CelProgram, refs: ReferenceData) -> Check:
     key = id(program)
 
     def holds(d: DeclFacts, i: ItemFacts) -> bool:
-        if program.needs_item:
+        if program.item_fields != frozenset():
             return program.holds(i.activation(d, program))
         # Reads only the header: the same answer for every item of the declaration.
         found = d.expression_results.get(key)

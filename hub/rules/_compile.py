@@ -22,7 +22,14 @@ from hub.errors import InvalidProfile
 from hub.model.finding import Finding, FindingSource
 from hub.rules import _checks as c
 from hub.rules._checks import Check, Words
-from hub.rules._facts import DeclFacts, ItemFacts
+from hub.rules._facts import (
+    DeclFacts,
+    ItemFacts,
+    dispatch_key,
+    kind_key,
+    mode_key,
+    party_key,
+)
 from hub.rules.cel import CelEnvironment, CelProgram, ExpressionError, list_names
 from hub.rules.profile import Level, RiskProfile, Scope
 from hub.rules.reference import CodesList, ReferenceData, Watchlist
@@ -66,22 +73,6 @@ def index_keys(profile: RiskProfile) -> tuple[str | None, tuple[str | None, ...]
     return None, (None,)
 
 
-def mode_key(mode: str) -> str:
-    return "mode " + mode
-
-
-def kind_key(kind: str) -> str:
-    return "kind " + kind
-
-
-def party_key(party_id: str) -> str:
-    return "party " + party_id
-
-
-def dispatch_key(country: str) -> str:
-    return "dispatch " + country
-
-
 class CompiledProfile:
     """One profile ready to evaluate: validity, index keys, tests and words."""
 
@@ -89,6 +80,7 @@ class CompiledProfile:
         "_template",
         "both_tests",
         "decl_tests",
+        "documents",
         "family",
         "item_tests",
         "keys",
@@ -112,9 +104,13 @@ class CompiledProfile:
         self.prefixes = minimal_prefixes(when.commodity)
         # The index's second key, most selective first: parties, origins, dispatch.
         self.family, self.keys = index_keys(profile)
+        # Item scope: also indexed by each document of which one must be present.
+        self.documents = tuple(sorted(set(when.documents_present))) if self.scope_item else ()
         checks = compiler.checks(profile, self.prefixes)
         # What the index already guarantees is not tested again, only put in words.
-        guaranteed = {"commodity", self.family} if self.scope_item else {self.family}
+        guaranteed = {self.family}
+        if self.scope_item:
+            guaranteed |= {"commodity", "documents_present"}
         tests = [check.test for name, check in checks if name not in guaranteed]
         self.decl_tests = tuple((get, test) for kind, get, test in tests if kind == c.ON_DECL)
         self.item_tests = tuple((get, test) for kind, get, test in tests if kind == c.ON_ITEM)
@@ -176,8 +172,6 @@ class Compiler:
         self.env = env
         self.references = references
         self._matchers: dict[tuple[str, int], WatchlistMatcher] = {}
-        # The item keys every compiled expression may read (None: all of them).
-        self.item_fields: set[str] | None = set()
 
     def refuse(self, profile: RiskProfile, message: str, field: str) -> InvalidProfile:
         return InvalidProfile(message, file=f"{profile.id} v{profile.version}", field=field)
@@ -252,10 +246,6 @@ class Compiler:
             if not isinstance(found, CodesList):
                 what = "no reference list" if found is None else f"a {found.kind} list"
                 raise self.refuse(profile, f"in_list: {name!r} is {what}", "when.expression")
-        if program.item_fields is None:
-            self.item_fields = None
-        elif self.item_fields is not None:
-            self.item_fields |= program.item_fields
         return program
 
     def screening(self, profile: RiskProfile) -> Check:

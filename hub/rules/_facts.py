@@ -7,7 +7,6 @@ are built lazily, only when a candidate profile has an expression.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +15,26 @@ import cel_expr_python.cel as cel
 from hub.model.declaration import Declaration, GoodsItem
 from hub.rules._views import declaration_view, item_view
 from hub.rules.cel import CelEnvironment, CelProgram
+
+Fields = frozenset[str] | None  # the keys of a view an expression reads; None: all
+_EMPTY: dict[str, Any] = {}
+
+
+def party_key(party_id: str) -> str:
+    """Index keys: each family but origin is named, so keys of families never collide."""
+    return "party " + party_id
+
+
+def dispatch_key(country: str) -> str:
+    return "dispatch " + country
+
+
+def mode_key(mode: str) -> str:
+    return "mode " + mode
+
+
+def kind_key(kind: str) -> str:
+    return "kind " + kind
 
 
 class DeclFacts:
@@ -28,19 +47,20 @@ class DeclFacts:
         "_codes",
         "_origins",
         "_procedures",
-        "_view",
+        "_views",
         "at",
         "declaration",
         "destination",
         "dispatch",
+        "dispatch_key",
         "env",
         "expression_results",
         "header_docs",
-        "item_fields",
         "kind",
         "mode",
         "offices",
         "party_ids",
+        "party_keys",
         "screening",
     )
 
@@ -49,10 +69,8 @@ class DeclFacts:
         declaration: Declaration,
         env: CelEnvironment,
         at: datetime,
-        item_fields: Collection[str] | None = None,
     ) -> None:
         d = declaration
-        self.item_fields = item_fields
         self.expression_results: dict[int, bool] = {}
         t = d.transport
         self.declaration = d
@@ -62,6 +80,7 @@ class DeclFacts:
         mode = t.mode or (t.border_means.mode if t.border_means else None)
         self.mode = mode.value if mode else None
         self.dispatch = t.dispatch_country
+        self.dispatch_key = dispatch_key(t.dispatch_country) if t.dispatch_country else None
         self.destination = t.destination_country
         offices = (
             t.office_of_declaration,
@@ -72,14 +91,15 @@ class DeclFacts:
         self.offices = tuple(dict.fromkeys(o for o in offices if o))
         self.header_docs = frozenset(doc.code for doc in d.documents)
         self.party_ids = frozenset(p.id for p in d.parties if p.id)
+        self.party_keys = [party_key(p) for p in sorted(self.party_ids)]
         self._codes: tuple[tuple[int, str], ...] | None = None
         self._origins: tuple[tuple[int, str], ...] | None = None
         self._procedures: tuple[tuple[int, str], ...] | None = None
         self._all_docs: frozenset[str] | None = None
         self._all_party_ids: frozenset[str] | None = None
         self.screening: dict[object, str] = {}
-        self._view: dict[str, Any] | None = None
-        self._activations: dict[bool, cel.Activation] = {}
+        self._views: dict[Fields, dict[str, Any]] = {}
+        self._activations: dict[Fields, cel.Activation] = {}
 
     # What declaration-scope profiles read across items: each computed on first use.
 
@@ -129,18 +149,19 @@ class DeclFacts:
             self._all_party_ids = ids
         return self._all_party_ids
 
-    @property
-    def view(self) -> dict[str, Any]:
-        if self._view is None:
-            self._view = declaration_view(self.declaration)
-        return self._view
+    def view(self, fields: Fields) -> dict[str, Any]:
+        """The ``decl`` view with ``fields`` (``None``: all), built once per declaration."""
+        found = self._views.get(fields)
+        if found is None:
+            found = self._views[fields] = declaration_view(self.declaration, fields)
+        return found
 
     def activation(self, program: CelProgram) -> cel.Activation:
         """For declaration-scope expressions: ``item`` is an empty map."""
-        found = self._activations.get(program.needs_decl)
+        found = self._activations.get(program.decl_fields)
         if found is None:
-            decl = self.view if program.needs_decl else {}
-            found = self._activations[program.needs_decl] = self.env.activation(decl, {})
+            found = self.env.activation(self.view(program.decl_fields), _EMPTY)
+            self._activations[program.decl_fields] = found
         return found
 
 
@@ -153,7 +174,6 @@ class ItemFacts:
 
     __slots__ = (
         "_activations",
-        "_view",
         "code",
         "docs",
         "item",
@@ -173,26 +193,19 @@ class ItemFacts:
         self.party_ids = (
             decl.party_ids | {p.id for p in parties if p.id} if parties else decl.party_ids
         )
-        self._view: dict[str, Any] | None = None
-        self._activations: dict[tuple[bool, bool], cel.Activation] = {}
+        self._activations: dict[tuple[Fields, Fields], cel.Activation] = {}
 
     def activation(self, decl: DeclFacts, program: CelProgram) -> cel.Activation:
-        """An activation with the views ``program`` reads; the others stay empty maps.
+        """An activation holding the keys ``program`` reads, no more.
 
-        Converting a view into CEL values is most of the cost of an
-        evaluation, so a view the expression never names is not converted.
+        Converting views into CEL values is most of the cost of an
+        evaluation, so each distinct set of keys gets its own small views.
         """
-        key = (program.needs_decl, program.needs_item)
+        key = (program.decl_fields, program.item_fields)
         found = self._activations.get(key)
         if found is None:
-            if program.needs_item and self._view is None:
-                self._view = item_view(self.item, decl.item_fields)
             found = decl.env.activation(
-                decl.view if program.needs_decl else _EMPTY,
-                self._view if program.needs_item and self._view is not None else _EMPTY,
+                decl.view(program.decl_fields), item_view(self.item, program.item_fields)
             )
             self._activations[key] = found
         return found
-
-
-_EMPTY: dict[str, Any] = {}

@@ -129,27 +129,15 @@ def item_view(item: GoodsItem, fields: Iterable[str] | None = None) -> View:
     return view
 
 
-def declaration_view(declaration: Declaration) -> View:
-    """The ``decl`` variable: header data, plus item codes and origins for declaration scope."""
-    d = declaration
-    view: View = {"item_count": len(d.goods_items)}
-    _put(view, "type_code", d.type_code)
-    _put(view, "kind", d.kind.value if d.kind else None)
-    _put(view, "function", d.function.value if d.function else None)
-    _put(view, "submitter", d.submitter)
-    _put(view, "responsible_country", d.responsible_country)
-    _put(view, "specific_circumstances", d.specific_circumstances)
-    _put(view, "accepted_at", d.accepted_at)
-    _put(view, "parties", [_party(p) for p in d.parties])
+def _roles(d: Declaration) -> View | None:
     roles: View = {}
     for party in reversed(d.parties):  # the first party in a role wins
         if party.id:
             roles[party.role.value] = party.id
-    _put(view, "party_id", roles or None)
-    _put(view, "authorisations", [a.type_code for a in d.authorisations])
-    _put(view, "documents", [doc.code for doc in d.documents])
-    _put(view, "commodity_codes", [i.commodity_code for i in d.goods_items if i.commodity_code])
-    _put(view, "origins", sorted({c for i in d.goods_items if (c := i.origin_country)}))
+    return roles or None
+
+
+def _transport(d: Declaration) -> View:
     t = d.transport
     transport: View = {}
     _put(transport, "mode", t.mode.value if t.mode else None)
@@ -172,7 +160,10 @@ def declaration_view(declaration: Declaration) -> View:
         _put(transport, key, getattr(t, key))
     if t.goods_location is not None:
         _put(transport, "goods_location", t.goods_location.id)
-    view["transport"] = transport
+    return transport
+
+
+def _totals(d: Declaration) -> View:
     totals: View = {}
     if d.totals.invoice_amount is not None:
         totals["invoice_amount"] = float(d.totals.invoice_amount.amount)
@@ -180,5 +171,36 @@ def declaration_view(declaration: Declaration) -> View:
     _put(totals, "item_count", d.totals.item_count)
     _put(totals, "package_count", d.totals.package_count)
     _put(totals, "gross_mass", d.totals.gross_mass)
-    view["totals"] = totals
+    return totals
+
+
+# One getter per key of the ``decl`` view; ``transport`` and ``totals`` are always maps.
+DECLARATION_FIELDS: dict[str, Callable[[Declaration], Any]] = {
+    "item_count": lambda d: len(d.goods_items),
+    "type_code": lambda d: d.type_code,
+    "kind": lambda d: d.kind.value if d.kind else None,
+    "function": lambda d: d.function.value if d.function else None,
+    "submitter": lambda d: d.submitter,
+    "responsible_country": lambda d: d.responsible_country,
+    "specific_circumstances": lambda d: d.specific_circumstances,
+    "accepted_at": lambda d: d.accepted_at,
+    "parties": lambda d: _list([_party(p) for p in d.parties]),
+    "party_id": _roles,
+    "authorisations": lambda d: _list([a.type_code for a in d.authorisations]),
+    "documents": lambda d: _list([doc.code for doc in d.documents]),
+    "commodity_codes": lambda d: _list([c for i in d.goods_items if (c := i.commodity_code)]),
+    "origins": lambda d: _list(sorted({c for i in d.goods_items if (c := i.origin_country)})),
+    "transport": _transport,
+    "totals": _totals,
+}
+
+
+def declaration_view(declaration: Declaration, fields: Iterable[str] | None = None) -> View:
+    """The ``decl`` variable (or only ``fields`` of it): header data, plus the items'
+    commodity codes and origins for declaration-scope expressions."""
+    view: View = {}
+    for key in DECLARATION_FIELDS if fields is None else fields:
+        value = DECLARATION_FIELDS[key](declaration)
+        if value is not None and value != "":
+            view[key] = value
     return view

@@ -35,13 +35,13 @@ An expression whose evaluation ends in an error does not match.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from functools import cache
 from typing import Any
 
 import cel_expr_python.cel as cel
 
-from hub.rules._views import ITEM_FIELDS, VALUE_FIELDS
+from hub.rules._views import DECLARATION_FIELDS, ITEM_FIELDS, VALUE_FIELDS
 from hub.rules.reference import ReferenceData
 
 __all__ = [
@@ -58,10 +58,6 @@ HUB_FUNCTIONS = ("in_list", "unit_value", "valuation_floor", "trader_rating", "r
 _T = cel.Type
 _VIEW = _T.Map(_T.STRING, _T.DYN)
 _ERROR_AT = re.compile(r"<input>:(\d+):(\d+): (.*?)(?: \[[A-Z_]+\])?(?:\n|$)")
-_NAMES_DECL = re.compile(r"\bdecl\b")
-_NAMES_ITEM = re.compile(r"\bitem\b")
-_ITEM_FIELD = re.compile(r"\bitem\s*\.\s*(\w+)")
-_ITEM_WHOLE = re.compile(r"\bitem\b(?!\s*\.)")
 _UNIT_VALUE_OF_ITEM = re.compile(r"\bunit_value\s*\(\s*item\s*\)")
 _IN_LIST = re.compile(r"""\bin_list\(\s*(?:'([^'\\]*)'|"([^"\\]*)")""")
 
@@ -76,17 +72,18 @@ class ExpressionError(ValueError):
         super().__init__(message if line is None else f"{line}:{column}: {message}")
 
 
-def item_fields(source: str) -> frozenset[str] | None:
-    """The keys of ``item`` an expression can read; ``None`` when it may read any.
+def fields_read(source: str, variable: str, known: Collection[str]) -> frozenset[str] | None:
+    """The keys of ``variable`` (``item`` or ``decl``) an expression can read; ``None``: any.
 
     ``item.net_mass`` and ``has(item.net_mass)`` name their key; ``item``
     passed to ``unit_value`` reads the value and mass keys; any other use of
-    ``item`` as a whole (``item['x']``, ``size(item)``) may read anything.
+    the variable as a whole (``item['x']``, ``size(decl)``, a comprehension
+    variable of that name) may read anything.
     """
-    fields = set(_ITEM_FIELD.findall(source)) & ITEM_FIELDS.keys()
-    whole = len(_ITEM_WHOLE.findall(source))
+    fields = set(re.findall(rf"\b{variable}\s*\.\s*(\w+)", source)) & set(known)
+    whole = len(re.findall(rf"\b{variable}\b(?!\s*\.)", source))
     if whole:
-        if whole != len(_UNIT_VALUE_OF_ITEM.findall(source)):
+        if variable != "item" or whole != len(_UNIT_VALUE_OF_ITEM.findall(source)):
             return None
         fields |= VALUE_FIELDS
     return frozenset(fields)
@@ -100,16 +97,16 @@ def list_names(source: str) -> set[str]:
 class CelProgram:
     """One compiled expression; ``holds`` is true only for a boolean ``true`` result."""
 
-    __slots__ = ("_expression", "item_fields", "needs_decl", "needs_item", "source", "uses")
+    __slots__ = ("_expression", "decl_fields", "item_fields", "source", "uses")
 
     def __init__(self, source: str, expression: cel.Expression) -> None:
         self.source = source
         self._expression = expression
         self.uses = frozenset(name for name in HUB_FUNCTIONS if name + "(" in source)
-        # Which variables the text names; an activation need not convert the others.
-        self.needs_decl = _NAMES_DECL.search(source) is not None
-        self.needs_item = _NAMES_ITEM.search(source) is not None
-        self.item_fields = item_fields(source)
+        # The keys the text can read: converting a view into CEL values is most
+        # of the cost of an evaluation, so views hold only these (None: all).
+        self.item_fields = fields_read(source, "item", ITEM_FIELDS.keys())
+        self.decl_fields = fields_read(source, "decl", DECLARATION_FIELDS.keys())
 
     def holds(self, activation: cel.Activation) -> bool:
         result = self._expression.eval(activation)

@@ -21,8 +21,8 @@ from datetime import datetime
 
 from hub.model.declaration import Declaration
 from hub.model.finding import Finding
-from hub.rules._compile import CompiledProfile, Compiler, dispatch_key, party_key
-from hub.rules._facts import DeclFacts, ItemFacts
+from hub.rules._compile import CompiledProfile, Compiler
+from hub.rules._facts import DeclFacts, ItemFacts, party_key
 from hub.rules._index import DeclarationIndex, ProfileIndex
 from hub.rules.cel import CelEnvironment
 from hub.rules.profile import ProfileStatus, RiskProfile
@@ -41,7 +41,8 @@ class RuleSet:
         "_declaration_index",
         "_env",
         "_index",
-        "_item_fields",
+        "_valid_from",
+        "_valid_to",
         "profiles",
         "references",
     )
@@ -51,15 +52,16 @@ class RuleSet:
         compiled: list[CompiledProfile],
         references: ReferenceData,
         env: CelEnvironment,
-        item_fields: Collection[str] | None = None,
     ) -> None:
         self._compiled = compiled
         self._env = env
-        self._item_fields = None if item_fields is None else tuple(sorted(item_fields))
         self.references = references
         self.profiles: tuple[RiskProfile, ...] = tuple(c.profile for c in compiled)
         self._index = ProfileIndex(c for c in compiled if c.scope_item)
         self._declaration_index = DeclarationIndex(c for c in compiled if not c.scope_item)
+        # The window in which every profile of the set is valid (empty if none is).
+        self._valid_from = max((c.valid_from for c in compiled), default=0.0)
+        self._valid_to = min((c.valid_to for c in compiled), default=0.0)
 
     @classmethod
     def compile(
@@ -87,7 +89,7 @@ class RuleSet:
                 raise compiler.refuse(profile, "the same id and version twice", "id")
             seen.add(profile.key)
             compiled.append(CompiledProfile(profile, len(compiled), compiler))
-        return cls(compiled, references, env, compiler.item_fields)
+        return cls(compiled, references, env)
 
     def __len__(self) -> int:
         return len(self._compiled)
@@ -100,32 +102,22 @@ class RuleSet:
         if at.tzinfo is None:
             raise ValueError("evaluate needs an aware datetime for 'at'")
         moment = at.timestamp()
-        d = DeclFacts(declaration, self._env, at, self._item_fields)
+        d = DeclFacts(declaration, self._env, at)
         hits: dict[int, _Hit] = {}
-        scoped = self._declaration_index.candidates(d) if indexed else self._compiled
+        if indexed:
+            scoped = [c for c in self._declaration_index.candidates(d) if c.passes(d, None)]
+        else:
+            scoped = [c for c in self._compiled if not c.scope_item]
         for compiled in scoped:
-            if compiled.scope_item or not compiled.valid_from <= moment < compiled.valid_to:
-                continue
-            if indexed and not compiled.passes(d, None):
-                continue
-            words = compiled.explain(d, None)
-            if words is not None:
-                hits[compiled.ordinal] = (compiled, [], dict.fromkeys(words))
-        candidates = self._index.candidates
-        dispatch = dispatch_key(d.dispatch) if d.dispatch else None
-        by_party = self._index.by_party
-        every = [c for c in self._compiled if c.scope_item] if not indexed else []
+            if compiled.valid_from <= moment < compiled.valid_to:
+                words = compiled.explain(d, None)
+                if words is not None:
+                    hits[compiled.ordinal] = (compiled, [], dict.fromkeys(words))
+        every = [] if indexed else [c for c in self._compiled if c.scope_item]
         for item in declaration.goods_items:
             i = ItemFacts(item, d)
-            if indexed:
-                parties = [party_key(p) for p in i.party_ids] if by_party else ()
-                pool = candidates(i.code, i.origin, dispatch, parties)
-            else:
-                pool = every
-            for compiled in pool:
+            for compiled in self._matches(d, i, moment) if indexed else every:
                 if not compiled.valid_from <= moment < compiled.valid_to:
-                    continue
-                if indexed and not compiled.passes(d, i):
                     continue
                 words = compiled.explain(d, i)
                 if words is None:
@@ -140,3 +132,37 @@ class RuleSet:
             compiled.finding(tuple(sequences), words)
             for _, (compiled, sequences, words) in sorted(hits.items())
         ]
+
+    def _matches(self, d: DeclFacts, i: ItemFacts, moment: float) -> list[CompiledProfile]:
+        """Item-scope profiles valid at ``moment`` whose tests pass on item ``i``.
+
+        The hot loop of the hub: ``CompiledProfile.passes`` inlined, and the
+        validity test skipped when every profile of the set is valid then.
+        """
+        index = self._index
+        if not index.by_party:
+            parties: list[str] = []
+        elif i.party_ids is d.party_ids:  # the item names no parties of its own
+            parties = d.party_keys
+        else:
+            parties = [party_key(p) for p in i.party_ids]
+        pool = index.candidates(i.code, i.origin, d.dispatch_key, parties, i.docs)
+        always = self._valid_from <= moment < self._valid_to
+        matched = []
+        for compiled in pool:
+            if not (always or compiled.valid_from <= moment < compiled.valid_to):
+                continue
+            for get, predicate in compiled.decl_tests:
+                if not predicate(get(d)):
+                    break
+            else:
+                for get, predicate in compiled.item_tests:
+                    if not predicate(get(i)):
+                        break
+                else:
+                    for predicate in compiled.both_tests:
+                        if not predicate(d, i):
+                            break
+                    else:
+                        matched.append(compiled)
+        return matched
