@@ -2,7 +2,15 @@
 
 Shared by every agency: an agency's profiles and reference lists are files,
 read by :func:`load_profiles` and :func:`load_reference`, compiled once into a
-:class:`RuleSet` and evaluated against each canonical declaration.
+:class:`RuleSet` and evaluated against each canonical declaration::
+
+    profiles = load_profiles(Path("agencies/phyto/profiles"))
+    references = ReferenceData(load_reference(p) for p in reference_files)
+    rules = RuleSet.compile(profiles, references)
+    findings = rules.evaluate(declaration, at=now)
+
+A profile file (YAML or JSON) holds one profile, or a list of them. Every
+refusal names the file, the line and the field (``when.commodity[1]``).
 """
 
 from hub.rules.cel import CelEnvironment, CelProgram, ExpressionError, check_expression

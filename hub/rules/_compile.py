@@ -6,11 +6,13 @@ its declaration; declaration-scope profiles read the header, and an item
 indicator (commodity, origin, procedure, documents, parties) holds when some
 item of the declaration has it.
 
-Indicators are ordered cheapest first: header attributes, item attributes,
-the CEL expression, watchlist screening. The commodity and origin indicators
-of an item-scope profile are the ones the index guarantees, so the indexed
-path skips their tests and asks only for their words; both paths put those
-words first, so they explain a match identically (see ``hub.rules._checks``).
+Each indicator is a fast test and its words (see ``hub.rules._checks``).
+Tests run cheapest first: header attributes, item attributes, the CEL
+expression, watchlist screening; those the index already guarantees (the
+commodity prefix, the key family the profile is indexed by, a required
+document) are not run again. Words come in one fixed order, the order of
+``Compiler.checks``, whichever path found the match, so the indexed
+evaluation and the unindexed oracle explain a match identically.
 """
 
 from __future__ import annotations

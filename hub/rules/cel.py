@@ -3,14 +3,31 @@
 Implementation: ``cel-expr-python`` (Google's C++ CEL behind pybind11). It
 type-checks at compile time, declares custom functions with typed overloads
 implemented in Python, turns a Python exception in such a function into a CEL
-error value (so ``||`` and ``&&`` absorb it as CEL specifies), and evaluated
-a compiled 3-condition rule in about 3 us here (common-expression-language,
-the Rust binding, about 14 us; cel-python about 750 us). CEL is not Turing
-complete and has no I/O; nothing here uses Python ``eval``.
+error value (so ``||`` and ``&&`` absorb it as CEL specifies), and evaluates
+a compiled 3-condition rule in 3.0-3.5 us here (``bench/rules.py``; about
+5-10 us when the per-item activation is built too), where the Rust binding
+(common-expression-language) took about 14 us and cel-python about 750 us.
+CEL is not Turing complete and has no I/O; nothing here uses Python ``eval``.
 
-An expression sees two variables, ``decl`` and ``item`` (read-only maps, see
-``hub.rules._views`` for the keys; an absent value is an absent key, test it
-with ``has(item.net_mass)``), and these hub functions:
+An expression sees two read-only maps; an absent value is an absent key, so
+test it with ``has(item.net_mass)`` (reading it is an error: no match).
+
+``item``  sequence, commodity_code, origin, preference, gross_mass, net_mass,
+          customs_value, item_price, statistical_value (doubles), currency,
+          procedure (4 digits), additional_procedures, documents (codes),
+          description, quantity, quantity_unit, dangerous_goods_code,
+          valuation_method, parties [{role, id, name, country}].
+``decl``  item_count, type_code, kind, function, submitter,
+          responsible_country, specific_circumstances, accepted_at, parties,
+          party_id {role: id}, authorisations, documents, commodity_codes,
+          origins, transport {mode, inland_mode, border_means, arrival_means,
+          departure_means {id, id_type, nationality, mode, name}, containers,
+          office_of_*, goods_location, dispatch_country, destination_country,
+          loading_place, unloading_place, expected_arrival}, totals
+          {invoice_amount, invoice_currency, item_count, package_count,
+          gross_mass}.
+
+And these hub functions:
 
 ``in_list(list, value) -> bool``
     ``value`` is in the ``codes`` reference list named ``list``; an unknown

@@ -2,8 +2,11 @@
 
 ``RuleSet.compile`` turns each profile (of the statuses asked for, active by
 default) into closures once, compiles its CEL expression once, prepares its
-watchlist matcher once, checks every reference list it names, and indexes the
-item-scope profiles by commodity prefix and origin (see ``hub.rules._index``).
+watchlist matcher once, checks every reference list it names, and indexes
+the profiles (see ``hub.rules._index``): item-scope ones by commodity prefix,
+then by party, origin or country of dispatch, then by a required document;
+declaration-scope ones by party, dispatch, transport mode or kind. An item
+is tested only against the profiles its keys reach.
 ``RuleSet.evaluate`` is a pure function of the declaration and the moment
 ``at``: no clock, no I/O.
 

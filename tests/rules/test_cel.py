@@ -8,8 +8,8 @@ import pytest
 
 from hub.ingest import read
 from hub.rules import CelEnvironment, ExpressionError, RuleSet, check_expression
-from hub.rules._views import declaration_view, item_view
-from hub.rules.cel import list_names
+from hub.rules._views import DECLARATION_FIELDS, ITEM_FIELDS, declaration_view, item_view
+from hub.rules.cel import fields_read, list_names
 from tests.conftest import CORPUS
 from tests.rules.builders import AT, declaration, item, profile, references
 
@@ -119,3 +119,19 @@ def test_each_expression_is_compiled_once(monkeypatch: pytest.MonkeyPatch) -> No
     for _ in range(3):
         assert rules.evaluate(declaration(item(1), item(2)), at=AT)
     assert compiled == ["has(item.net_mass)"]
+
+
+def test_views_hold_only_the_keys_an_expression_can_read() -> None:
+    item_keys = ITEM_FIELDS.keys()
+    assert fields_read("item.origin == 'CN' && has(item.net_mass)", "item", item_keys) == {
+        "origin",
+        "net_mass",
+    }
+    valued = fields_read("unit_value(item) < 1.0", "item", item_keys)
+    assert valued == {"item_price", "customs_value", "statistical_value", "net_mass"}
+    assert fields_read("size(item) > 2", "item", item_keys) is None
+    assert fields_read("decl.parties.exists(item, item.id == 'x')", "item", item_keys) is None
+    assert fields_read("decl.transport.mode == 'road'", "decl", DECLARATION_FIELDS.keys()) == {
+        "transport"
+    }
+    assert item_view(item(), {"origin"}) == {"origin": "CN"}
