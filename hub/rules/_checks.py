@@ -118,14 +118,15 @@ def party(parties: frozenset[str]) -> Check:
 
 def expression(program: CelProgram, refs: ReferenceData) -> Check:
     key = id(program)
+    header_only = program.item_fields == frozenset()
 
     def holds(d: DeclFacts, i: ItemFacts) -> bool:
-        if program.item_fields != frozenset():
-            return program.holds(i.activation(d, program))
-        # Reads only the header: the same answer for every item of the declaration.
-        found = d.expression_results.get(key)
+        # Each answer is kept, so explaining a match does not evaluate again; an
+        # expression that reads only the header answers once per declaration.
+        results = d.expression_results if header_only else i.expression_results
+        found = results.get(key)
         if found is None:
-            found = d.expression_results[key] = program.holds(i.activation(d, program))
+            found = results[key] = program.holds(i.activation(d, program))
         return found
 
     def words(d: DeclFacts, i: ItemFacts) -> str | None:

@@ -176,6 +176,7 @@ class ItemFacts:
         "_activations",
         "code",
         "docs",
+        "expression_results",
         "item",
         "origin",
         "party_ids",
@@ -194,6 +195,7 @@ class ItemFacts:
             decl.party_ids | {p.id for p in parties if p.id} if parties else decl.party_ids
         )
         self._activations: dict[tuple[Fields, Fields], cel.Activation] = {}
+        self.expression_results: dict[int, bool] = {}
 
     def activation(self, decl: DeclFacts, program: CelProgram) -> cel.Activation:
         """An activation holding the keys ``program`` reads, no more.
