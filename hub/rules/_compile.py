@@ -4,7 +4,9 @@ A profile holds when every indicator holds (logical AND; each list inside an
 indicator is a choice, OR). Item-scope indicators read one goods item with
 its declaration; declaration-scope profiles read the header, and an item
 indicator (commodity, origin, procedure, documents, parties) holds when some
-item of the declaration has it.
+item of the declaration has it. Watchlist screening always reads the whole
+declaration (every party, item parties included, means and container), once
+per declaration whatever the number of items or profiles.
 
 Each indicator is a fast test and its words (see ``hub.rules._checks``).
 Tests run cheapest first: header attributes, item attributes, the CEL

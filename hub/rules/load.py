@@ -119,18 +119,9 @@ def load_profiles(
         if path.suffix.lower() not in PROFILE_SUFFIXES or not path.is_file():
             continue
         try:
-            found = parse_profiles(_text(path), file=str(path))
-            for index, profile in enumerate(found):
-                if profile.key in seen:
-                    text = _text(path)
-                    _, root = read_yaml(text)
-                    loc: tuple[int | str, ...] = ("id",) if len(found) == 1 else (index, "id")
-                    raise InvalidProfile(
-                        f"{profile.id} version {profile.version} is already in {seen[profile.key]}",
-                        file=str(path),
-                        line=line_of(root, loc),
-                        field="id",
-                    )
+            text = _text(path)
+            found = parse_profiles(text, file=str(path))
+            _refuse_repeats(found, seen, text, str(path))
         except InvalidProfile as exc:
             if errors is None:
                 raise
@@ -140,3 +131,22 @@ def load_profiles(
             seen[profile.key] = str(path)
         profiles.extend(found)
     return profiles
+
+
+def _refuse_repeats(
+    found: list[RiskProfile], seen: dict[tuple[str, int], str], text: str, file: str
+) -> None:
+    """The same id and version twice, in this file or an earlier one, is refused here."""
+    here: set[tuple[str, int]] = set()
+    for index, profile in enumerate(found):
+        if profile.key in seen or profile.key in here:
+            _, root = read_yaml(text)
+            loc: tuple[int | str, ...] = ("id",) if len(found) == 1 else (index, "id")
+            where = seen.get(profile.key, "this file")
+            raise InvalidProfile(
+                f"{profile.id} version {profile.version} is already in {where}",
+                file=file,
+                line=line_of(root, loc),
+                field="id" if len(found) == 1 else f"[{index}].id",
+            )
+        here.add(profile.key)

@@ -151,3 +151,12 @@ def test_a_list_file_names_the_profile_index(tmp_path: Path) -> None:
     with pytest.raises(InvalidProfile) as caught:
         load_profiles(tmp_path)
     assert (caught.value.line, caught.value.field) == (30, "[1].score")
+
+
+def test_the_same_profile_twice_in_one_list_file_is_refused(tmp_path: Path) -> None:
+    item = "- " + VALID.replace("\n", "\n  ").rstrip() + "\n"
+    (tmp_path / "twice.yaml").write_text(item + item)
+    with pytest.raises(InvalidProfile) as caught:
+        load_profiles(tmp_path)
+    assert (caught.value.line, caught.value.field) == (19, "[1].id")
+    assert "this file" in caught.value.message
