@@ -23,14 +23,9 @@ from hub.rules._facts import DeclFacts, dispatch_key, kind_key, mode_key, party_
 _Buckets = dict[str | None, list[CompiledProfile]]
 
 
-class _Prefix:
-    """The profiles under one commodity prefix, by second key, then by document."""
-
-    __slots__ = ("by_document", "by_key")
-
-    def __init__(self) -> None:
-        self.by_key: _Buckets = {}
-        self.by_document: dict[str | None, dict[str, list[CompiledProfile]]] = {}
+# Below a prefix and a key: the profiles without a document condition, and
+# those requiring one of some documents, by document code.
+_Bucket = tuple[list[CompiledProfile], dict[str, list[CompiledProfile]]]
 
 
 class ProfileIndex:
@@ -39,21 +34,18 @@ class ProfileIndex:
     __slots__ = ("_tables", "by_party")
 
     def __init__(self, profiles: Iterable[CompiledProfile]) -> None:
-        tables: dict[int, dict[str, _Prefix]] = {}
+        tables: dict[int, dict[str, dict[str | None, _Bucket]]] = {}
         self.by_party = False  # whether items must bring their party keys
         for compiled in profiles:
             self.by_party = self.by_party or compiled.family == "party"
             for prefix in compiled.prefixes or ("",):
-                entry = tables.setdefault(len(prefix), {}).get(prefix)
-                if entry is None:
-                    entry = tables[len(prefix)][prefix] = _Prefix()
+                entry = tables.setdefault(len(prefix), {}).setdefault(prefix, {})
                 for key in compiled.keys:
-                    if compiled.documents:
-                        documents = entry.by_document.setdefault(key, {})
-                        for document in compiled.documents:
-                            documents.setdefault(document, []).append(compiled)
-                    else:
-                        entry.by_key.setdefault(key, []).append(compiled)
+                    plain, by_document = entry.setdefault(key, ([], {}))
+                    if not compiled.documents:
+                        plain.append(compiled)
+                    for document in compiled.documents:
+                        by_document.setdefault(document, []).append(compiled)
         self._tables = sorted(tables.items())
 
     def candidates(
@@ -72,7 +64,9 @@ class ProfileIndex:
         and the header's).
         """
         found: list[CompiledProfile] = []
-        repeats = 0  # hits through a second party or a second document
+        # A profile is reached twice only through two parties or two documents:
+        # count those hits, and de-duplicate when there were several.
+        repeats = 0
         keys: list[str | None] = [None]
         if origin is not None:
             keys.append(origin)
@@ -85,23 +79,19 @@ class ProfileIndex:
             entry = table.get(code[:length])
             if entry is None:
                 continue
-            by_key = entry.by_key
-            for key in keys:
-                matching = by_key.get(key)
-                if matching:
-                    found.extend(matching)
-            for key in parties:
-                matching = by_key.get(key)
-                if matching:
-                    found.extend(matching)
-                    repeats += 1
-            by_document = entry.by_document
-            if by_document and documents:
-                for key in (*keys, *parties) if parties else keys:
-                    per_document = by_document.get(key)
-                    if per_document:
+            for group in (keys, parties) if parties else (keys,):
+                for key in group:
+                    bucket = entry.get(key)
+                    if bucket is None:
+                        continue
+                    plain, by_document = bucket
+                    if plain:
+                        found.extend(plain)
+                        if group is parties:
+                            repeats += 1
+                    if by_document:
                         for document in documents:
-                            matching = per_document.get(document)
+                            matching = by_document.get(document)
                             if matching:
                                 found.extend(matching)
                                 repeats += 1
@@ -113,28 +103,30 @@ class ProfileIndex:
 class DeclarationIndex:
     """Candidates of declaration-scope profiles by party, dispatch, mode or kind."""
 
-    __slots__ = ("_buckets", "_by_party")
+    __slots__ = ("_buckets", "_families")
 
     def __init__(self, profiles: Iterable[CompiledProfile]) -> None:
         self._buckets: _Buckets = {}
-        self._by_party = False
+        self._families: set[str | None] = set()
         for compiled in profiles:
-            self._by_party = self._by_party or compiled.family == "party"
+            self._families.add(compiled.family)
             for key in compiled.keys:
                 self._buckets.setdefault(key, []).append(compiled)
 
     def candidates(self, d: DeclFacts) -> list[CompiledProfile]:
+        """The profiles whose indexed condition the declaration meets (keys of families in use)."""
         if not self._buckets:
             return []
+        families = self._families
         keys: list[str | None] = [None]
-        if d.dispatch:
+        if d.dispatch and "dispatch" in families:
             keys.append(dispatch_key(d.dispatch))
-        if d.mode:
+        if d.mode and "mode" in families:
             keys.append(mode_key(d.mode))
-        if d.kind:
+        if d.kind and "kind" in families:
             keys.append(kind_key(d.kind))
-        if self._by_party:  # every party of the declaration, items' included
-            keys.extend(party_key(p) for p in d.all_party_ids)
+        parties = d.all_party_ids if "party" in families else ()
+        keys.extend(party_key(p) for p in parties)
         get = self._buckets.get
         found = [c for key in keys for c in get(key, ())]
-        return list(dict.fromkeys(found)) if self._by_party else found
+        return list(dict.fromkeys(found)) if len(parties) > 1 else found
