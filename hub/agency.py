@@ -22,10 +22,10 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from hub.datafile import LocatedError, field_path, first_error, line_of, read_yaml
 from hub.errors import InvalidAgency, InvalidProfile, InvalidReference
 from hub.model.declaration import DeclarationKind
 from hub.model.finding import RequestedChannel
-from hub.rules._yamlpos import LocatedError, field_path, first_error, line_of, read_yaml
 from hub.rules.load import PROFILE_SUFFIXES, parse_profiles
 from hub.rules.profile import ProfileStatus, RiskProfile, Scope
 from hub.rules.reference import ReferenceData, ReferenceList, load_reference

@@ -20,8 +20,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from hub.datafile import LocatedError, first_error, line_of, node_at, read_yaml, value_at
 from hub.errors import InvalidProfile
-from hub.rules._yamlpos import LocatedError, first_error, line_of, node_at, read_yaml, value_at
 from hub.rules.cel import ExpressionError, check_expression
 from hub.rules.profile import RiskProfile
 

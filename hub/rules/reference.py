@@ -46,8 +46,8 @@ from pydantic import (
     model_validator,
 )
 
+from hub.datafile import LocatedError, first_error, line_of, read_yaml
 from hub.errors import InvalidReference
-from hub.rules._yamlpos import LocatedError, first_error, line_of, read_yaml
 
 __all__ = [
     "CodesList",

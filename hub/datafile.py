@@ -1,4 +1,4 @@
-"""Read a YAML data file keeping node positions, and turn pydantic errors into located ones.
+"""YAML data files (profiles, reference lists, agency.yaml) read with the place of every field.
 
 Profiles, reference lists and agency files are refused with the file, the
 line and the field at fault. ``yaml.safe_load`` forgets positions, so the text
@@ -14,6 +14,16 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+
+__all__ = [
+    "LocatedError",
+    "field_path",
+    "first_error",
+    "line_of",
+    "node_at",
+    "read_yaml",
+    "value_at",
+]
 
 Loc = Sequence[int | str]
 
