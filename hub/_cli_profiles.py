@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 import yaml
 
-from hub.agency import default_agencies_dir, load_agency
+from hub.agency import Agency, default_agencies_dir, load_agency
 from hub.errors import HubError, IngestError, InvalidProfile, RegistryError
 from hub.ingest import read
 from hub.model import Declaration
@@ -73,19 +73,25 @@ def _agencies_root(path: Path, given: Path | None) -> Path:
     return default_agencies_dir()
 
 
-def _agency_references(root: Path) -> tuple[dict[str, ReferenceData], list[HubError]]:
-    """Each agency's reference lists; an agency that does not load is an error, not a crash."""
-    references: dict[str, ReferenceData] = {}
+def _agencies(root: Path) -> tuple[dict[str, Agency], list[HubError]]:
+    """Every agency folder under ``root``; one that does not load is an error, not a crash."""
+    loaded: dict[str, Agency] = {}
     errors: list[HubError] = []
     if not root.is_dir():
-        return references, errors
+        return loaded, errors
     for folder in sorted(root.iterdir()):
         if folder.is_dir() and (folder / "agency.yaml").is_file():
             try:
-                references[folder.name] = load_agency(folder).references
+                loaded[folder.name] = load_agency(folder)
             except HubError as exc:
                 errors.append(exc)
-    return references, errors
+    return loaded, errors
+
+
+def _agency_references(root: Path) -> tuple[dict[str, ReferenceData], list[HubError]]:
+    """Each agency's reference lists, by agency name."""
+    loaded, errors = _agencies(root)
+    return {name: agency.references for name, agency in loaded.items()}, errors
 
 
 def _compiles(references: dict[str, ReferenceData]) -> Callable[[RiskProfile], None]:
@@ -368,7 +374,8 @@ def backtest_(
                 "give the offset, e.g. 2026-01-05T00:00:00Z", param_hint="--at"
             )
     store = _registry(registry)
-    references, errors = _agency_references(agencies or default_agencies_dir())
+    loaded, errors = _agencies(agencies or default_agencies_dir())
+    references = {name: agency.references for name, agency in loaded.items()}
     profiles, refused = _profiles(profile_or_dir, store, references)
     for problem in [*errors, *refused]:
         sys.stderr.write(f"ERROR {problem}\n")
@@ -378,9 +385,14 @@ def backtest_(
     lists = ReferenceData([lst for refs in references.values() for lst in refs.values()])
     try:
         result = backtest(
-            profiles, declarations, lists, at=moment, outcomes=_outcomes(outcomes, declarations)
+            profiles,
+            declarations,
+            lists,
+            at=moment,
+            outcomes=_outcomes(outcomes, declarations),
+            agencies={name: agency.spec for name, agency in loaded.items()},
         )
-    except InvalidProfile as exc:
+    except (InvalidProfile, ValueError) as exc:
         raise _fail(f"ERROR {exc}") from None
     recorded, failed = _record(store, result, by, datetime.now(UTC)) if record and by else ([], [])
     if as_json:

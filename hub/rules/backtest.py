@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from hub.agency import AgencySpec
 from hub.model.declaration import Declaration
-from hub.model.finding import RequestedChannel
+from hub.model.finding import Finding, RequestedChannel
+from hub.routing import route, view_for
 from hub.rules.lifecycle import rules_hash
 from hub.rules.profile import ProfileStatus, RiskProfile, Validity
 from hub.rules.reference import ReferenceData
@@ -167,6 +169,7 @@ def backtest(
     *,
     at: datetime | None = None,
     outcomes: Mapping[str, bool] | None = None,
+    agencies: Mapping[str, AgencySpec] | None = None,
 ) -> BacktestResult:
     """Run ``profiles`` (whatever their status) over ``declarations`` and count what they hit.
 
@@ -176,15 +179,27 @@ def backtest(
     ``outcomes`` maps a declaration id to whether its control found an
     offence (discrepancy, seizure, duty recovered); a hit rate is computed
     only over hit declarations whose outcome is given. A finding on the
-    declaration as a whole counts every goods item of it. Raises
-    ``InvalidProfile`` when a profile does not compile against ``references``.
+    declaration as a whole counts every goods item of it. ``agencies``: when
+    given, each profile sees only what routing would show its owner (the
+    owner's goods items, nothing for a declaration not routed to it), exactly
+    as in live assessment; without it, every profile sees every declaration
+    whole. Raises ``InvalidProfile`` when a profile does not compile against
+    ``references``.
     """
     runnable = (
         list(profiles)
         if at is not None
         else [p.model_copy(update={"validity": _ALWAYS}) for p in profiles]
     )
-    rules = RuleSet.compile(runnable, references, statuses=tuple(ProfileStatus))
+    by_owner: dict[str, list[RiskProfile]] = {}
+    for profile in runnable:
+        if agencies is not None and profile.owner not in agencies:
+            raise ValueError(f"{profile.id} is owned by {profile.owner!r}, which is no agency here")
+        by_owner.setdefault(profile.owner if agencies is not None else "", []).append(profile)
+    rules = {
+        owner: RuleSet.compile(owned, references, statuses=tuple(ProfileStatus))
+        for owner, owned in by_owner.items()
+    }
     tallies = {p.key: _Tally() for p in profiles}
     known = outcomes or {}
     n_declarations = n_items = n_outcomes = audit = 0
@@ -201,7 +216,7 @@ def backtest(
         outcome = known.get(declaration.id)
         n_outcomes += outcome is not None
         worst, blue, counted = 0, False, set()
-        for finding in rules.evaluate(declaration, at=at or _moment(declaration)):
+        for finding in _findings(rules, declaration, agencies, at or _moment(declaration)):
             key = (finding.profile_id or "", finding.profile_version or 0)
             tally = tallies.get(key)
             if tally is None or key in counted:
@@ -232,6 +247,21 @@ def backtest(
             _hits(profile, tallies[profile.key], n_declarations, n_items) for profile in profiles
         ),
     )
+
+
+def _findings(
+    rules: Mapping[str, RuleSet],
+    declaration: Declaration,
+    agencies: Mapping[str, AgencySpec] | None,
+    at: datetime,
+) -> list[Finding]:
+    """Every finding of the back-tested profiles, on the views live routing would give."""
+    if agencies is None:
+        return rules[""].evaluate(declaration, at=at)
+    findings: list[Finding] = []
+    for path in route(declaration, [agencies[owner] for owner in rules if owner in agencies]):
+        findings.extend(rules[path.agency].evaluate(view_for(declaration, path), at=at))
+    return findings
 
 
 def _hits(profile: RiskProfile, tally: _Tally, declarations: int, items: int) -> ProfileHits:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from hub.agency import AgencySpec
 from hub.ingest import read
 from hub.model import Declaration
 from hub.rules.backtest import BacktestResult, backtest
@@ -141,3 +142,35 @@ def test_validity_windows_count_only_when_a_moment_is_given(
 
 def test_the_result_survives_json(result: BacktestResult) -> None:
     assert BacktestResult.model_validate_json(result.model_dump_json()) == result
+
+
+def test_with_agencies_a_profile_sees_only_what_routing_shows_its_owner(
+    corpus_declarations: list[Declaration],
+) -> None:
+    vet = AgencySpec.model_validate(
+        {
+            "name": "vet",
+            "title": "Veterinary",
+            "concerns": {"commodity": ["02"]},
+            "queue": "agency.vet",
+            "deadline_s": 20,
+            "fail_safe": "yellow",
+        }
+    )
+    # Origin US on its own: customs would see many such items, vet only its meat.
+    american = make_profile("VET-USA-001", owner="vet", when={"origin": ["US"]})
+
+    whole = backtest([american], corpus_declarations, ReferenceData())
+    routed = backtest([american], corpus_declarations, ReferenceData(), agencies={"vet": vet})
+
+    whole_hits, routed_hits = whole.hits("VET-USA-001"), routed.hits("VET-USA-001")
+    assert whole_hits is not None and routed_hits is not None
+    assert whole_hits.declarations > 5
+    assert routed_hits.declarations == 0  # no US meat in the corpus: vet never sees these
+
+
+def test_a_profile_of_an_unknown_agency_is_refused_when_routing(
+    corpus_declarations: list[Declaration],
+) -> None:
+    with pytest.raises(ValueError, match="no agency here"):
+        backtest([VEGETABLES], corpus_declarations[:1], ReferenceData(), agencies={})
