@@ -116,7 +116,7 @@ def party(parties: frozenset[str]) -> Check:
     return Check(words, (ON_ITEM, attrgetter("party_ids"), parties.intersection))
 
 
-def expression(program: CelProgram, refs: ReferenceData) -> Check:
+def expression(program: CelProgram, refs: ReferenceData, says: str | None = None) -> Check:
     key = id(program)
     header_only = program.item_fields == frozenset()
 
@@ -130,7 +130,7 @@ def expression(program: CelProgram, refs: ReferenceData) -> Check:
         return found
 
     def words(d: DeclFacts, i: ItemFacts) -> str | None:
-        return expression_words(program, refs, d, i) if holds(d, i) else None
+        return expression_words(program, refs, d, i, says) if holds(d, i) else None
 
     return Check(words, (ON_BOTH, None, holds))
 
@@ -194,20 +194,27 @@ def any_party(parties: frozenset[str]) -> Check:
     return on_declaration(lambda d, i: _party(parties, d.all_party_ids))
 
 
-def declaration_expression(program: CelProgram, refs: ReferenceData) -> Check:
+def declaration_expression(
+    program: CelProgram, refs: ReferenceData, says: str | None = None
+) -> Check:
     def words(d: DeclFacts, i: object) -> str | None:
         if not program.holds(d.activation(program)):
             return None
-        return expression_words(program, refs, d, None)
+        return expression_words(program, refs, d, None, says)
 
     return on_declaration(words)
 
 
 def expression_words(
-    program: CelProgram, refs: ReferenceData, d: DeclFacts, i: ItemFacts | None
+    program: CelProgram,
+    refs: ReferenceData,
+    d: DeclFacts,
+    i: ItemFacts | None,
+    says: str | None = None,
 ) -> str:
-    """The expression, and the values of the hub functions it read, in words."""
-    words = [f"expression holds: {' '.join(program.source.split())}"]
+    """The expression (in the author's words when given), and the values it read."""
+    source = " ".join(program.source.split())
+    words = [f"{says} (CEL: {source})" if says else f"expression holds: {source}"]
     uses = program.uses
     if i is not None and "unit_value" in uses:
         found = unit_value_of(i.item)

@@ -230,9 +230,9 @@ class Compiler:
         if when.expression is not None:
             program = self.program(profile)
             expression = (
-                c.expression(program, refs)
+                c.expression(program, refs, when.expression_says)
                 if item_scope
-                else c.declaration_expression(program, refs)
+                else c.declaration_expression(program, refs, when.expression_says)
             )
             checks.append(("expression", expression))
         if when.screening is not None:

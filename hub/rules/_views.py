@@ -104,6 +104,8 @@ ITEM_FIELDS: dict[str, Callable[[GoodsItem], Any]] = {
     "procedure": _procedure,
     "additional_procedures": lambda i: _list(list(i.procedure.additional)) if i.procedure else None,
     "documents": lambda i: _list([doc.code for doc in i.documents]),
+    # code -> status (e.g. {'N853': 'XW'}: waived), for rules on how a document is used
+    "document_status": lambda i: {d.code: d.status for d in i.documents if d.status} or None,
     "description": lambda i: i.description,
     "quantity": lambda i: float(i.quantity.value) if i.quantity else None,
     "quantity_unit": lambda i: i.quantity.unit if i.quantity else None,

@@ -160,6 +160,7 @@ class Conditions(_Spec):
     documents_missing: tuple[str, ...] = ()  # all of these absent
     party: tuple[str, ...] = ()  # party identifiers (EORI, TIN)
     expression: str | None = None  # CEL, for everything else
+    expression_says: str | None = None  # the expression in an officer's words, for findings
     screening: Screening | None = None
 
     @model_validator(mode="after")

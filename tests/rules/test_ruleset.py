@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 
 from hub.errors import InvalidProfile
 from hub.ingest import read
-from hub.model import Declaration, DeclarationKind, Party, PartyRole, Transport, TransportMode
+from hub.model import (
+    AdditionalDocument,
+    Declaration,
+    DeclarationKind,
+    Party,
+    PartyRole,
+    Transport,
+    TransportMode,
+)
 from hub.model.finding import RequestedChannel
 from hub.rules import ProfileStatus, ReferenceData, RiskProfile, RuleSet
 from tests.conftest import CORPUS
@@ -161,6 +169,27 @@ def test_a_valuation_expression_explains_the_unit_value() -> None:
     assert finding.indicators[-1] == (
         f"expression holds: {rule}; unit value 0.50 GBP/kg below floor 1.10 GBP/kg for 0703"
     )
+
+
+def test_an_expression_is_explained_in_the_authors_words_when_given() -> None:
+    rule = "in_list('pest_origins', item.origin)"
+    when = {"commodity": ["07"], "expression": rule, "expression_says": "origin on the pest list"}
+    rules = RuleSet.compile([profile(when=when)], references())
+    [finding] = rules.evaluate(declaration(item(1)), at=AT)
+    assert finding.indicators[-1] == f"origin on the pest list (CEL: {rule})"
+
+
+def test_document_status_is_visible_to_expressions() -> None:
+    rule = "has(item.document_status) && item.document_status['N853'] == 'XW'"
+    rules = RuleSet.compile([profile(when={"commodity": ["07"], "expression": rule})], references())
+    waived = item(1).model_copy(
+        update={"documents": (AdditionalDocument(category="N", type_code="853", status="XW"),)}
+    )
+    presented = item(2).model_copy(
+        update={"documents": (AdditionalDocument(category="N", type_code="853", status="AE"),)}
+    )
+    [finding] = rules.evaluate(declaration(waived, presented, item(3)), at=AT)
+    assert finding.item_sequences == (1,)
 
 
 def test_screening_gives_a_confidential_police_finding() -> None:
