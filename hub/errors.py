@@ -11,6 +11,10 @@
     ├── InvalidProfile         a risk profile file refused whole: file, line, field
     ├── InvalidReference       a reference list file refused: file, line, field
     ├── InvalidAgency          an agency folder that cannot be loaded: file and key
+    ├── InvalidRegister        a hub register (AEO, MRA, offices, random rates): file, key
+    ├── DecisionError          findings that cannot be merged (an unknown agency)
+    │   └── ReroutingRefused   a re-routing the rules forbid (same officer, lowering
+    │                          another agency's or a mandatory finding)
     └── RegistryError          the profile registry cannot do what was asked
         ├── UnknownProfile     no such profile, or no such version of it
         └── ChangeRefused      a change the profile life cycle forbids (e.g.
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 __all__ = [
     "ChangeRefused",
+    "DecisionError",
     "EnvelopeError",
     "HostileInput",
     "HubError",
@@ -34,8 +39,10 @@ __all__ = [
     "InvalidAgency",
     "InvalidProfile",
     "InvalidReference",
+    "InvalidRegister",
     "MalformedMessage",
     "RegistryError",
+    "ReroutingRefused",
     "SchemaInvalid",
     "UnknownProfile",
     "UnsupportedMessage",
@@ -133,6 +140,23 @@ class InvalidReference(_InvalidFile):
 
 class InvalidAgency(_InvalidFile):
     """An agency folder whose ``agency.yaml`` or references do not check out."""
+
+
+class InvalidRegister(_InvalidFile):
+    """A hub register (AEO certificates, MRAs, office calendars, random rates) refused whole."""
+
+
+class DecisionError(HubError):
+    """Findings or a request the merge cannot turn into a decision."""
+
+
+class ReroutingRefused(DecisionError):
+    """A re-routing the rules forbid; no new decision version was made.
+
+    Raising needs a second officer (``requested_by`` != ``approved_by``);
+    lowering is for the finding's owning agency only, never for a mandatory,
+    fail-safe or random finding.
+    """
 
 
 class RegistryError(HubError):
