@@ -11,6 +11,11 @@
     ├── InvalidProfile         a risk profile file refused whole: file, line, field
     ├── InvalidReference       a reference list file refused: file, line, field
     ├── InvalidAgency          an agency folder that cannot be loaded: file and key
+    ├── InvalidAdapter         adapter settings that cannot work (URL scheme, queue name)
+    ├── AdapterError           an agency's risk module gave no usable answer: ``agency``
+    │   ├── AdapterTimeout     no answer before the deadline
+    │   ├── AdapterRefused     the agency answered with an error: ``status``, ``code``
+    │   └── ContractViolation  the answer broke the documented contract: ``field``
     ├── InvalidRegister        a hub register (AEO, MRA, offices, random rates): file, key
     ├── DecisionError          findings that cannot be merged (an unknown agency)
     │   └── ReroutingRefused   a re-routing the rules forbid (same officer, lowering
@@ -24,18 +29,27 @@ Every ``IngestError`` carries ``where`` (``"line 14, column 3"``,
 ``"/MetaData/Declaration/GoodsShipment"`` or ``"segment 7, GIS"``) and, when
 known, ``expected``, so that the CLI, the API and the audit log can say exactly
 what was wrong without re-parsing anything.
+
+Every ``AdapterError`` means the same to the orchestrator: this agency gave
+no findings this time, so its fail-safe finding stands in. ``retryable`` says
+whether sending the same request again may help.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AdapterError",
+    "AdapterRefused",
+    "AdapterTimeout",
     "ChangeRefused",
+    "ContractViolation",
     "DecisionError",
     "EnvelopeError",
     "HostileInput",
     "HubError",
     "IncompleteDeclaration",
     "IngestError",
+    "InvalidAdapter",
     "InvalidAgency",
     "InvalidProfile",
     "InvalidReference",
@@ -182,3 +196,82 @@ class ChangeRefused(RegistryError):
 
     The commonest: activating a profile whose rules have no recorded back-test.
     """
+
+
+class InvalidAdapter(HubError):
+    """Adapter settings that cannot work, refused when the adapter is built, not mid-call.
+
+    ``setting`` names what is wrong (``url``, ``queue``, ``adapter.kind``).
+    """
+
+    def __init__(self, message: str, *, agency: str, setting: str):
+        self.message = message
+        self.agency = agency
+        self.setting = setting
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"agency {self.agency}, adapter {self.setting}: {self.message}"
+
+
+class AdapterError(HubError):
+    """The agency's risk module gave no usable answer; its fail-safe finding stands in.
+
+    Raised for transport failures (connection refused, broker gone) as such;
+    the subclasses say more. ``retryable``: whether the same request sent
+    again may succeed (true for a lost connection or a timeout).
+    """
+
+    retryable: bool = True
+
+    def __init__(self, message: str, *, agency: str):
+        self.message = message
+        self.agency = agency
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"agency {self.agency}: {self.message}"
+
+
+class AdapterTimeout(AdapterError):
+    """No answer before the deadline (or the deadline had passed before sending)."""
+
+
+class AdapterRefused(AdapterError):
+    """The agency answered with an error instead of findings.
+
+    ``status`` is the HTTP status (``None`` over AMQP), ``code`` the error
+    code of the contract's error body, when the agency sent one. A 4xx other
+    than 408 and 429 says the request itself was refused: not retryable.
+    """
+
+    def __init__(
+        self, message: str, *, agency: str, status: int | None = None, code: str | None = None
+    ):
+        self.status = status
+        self.code = code
+        self.retryable = status is None or not 400 <= status < 500 or status in (408, 429)
+        super().__init__(message, agency=agency)
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        details = [f"HTTP {self.status}" if self.status else None, self.code]
+        shown = ", ".join(d for d in details if d)
+        return f"{text} ({shown})" if shown else text
+
+
+class ContractViolation(AdapterError):
+    """The answer broke the documented contract; ``field`` names what was wrong.
+
+    Not retryable: the same request would get the same broken answer, and a
+    finding the hub cannot read must never count as a clearance.
+    """
+
+    retryable = False
+
+    def __init__(self, message: str, *, agency: str, field: str):
+        self.field = field
+        super().__init__(message, agency=agency)
+
+    def __str__(self) -> str:
+        return f"agency {self.agency}: {self.field}: {self.message}"
