@@ -69,8 +69,7 @@ class RandomTable(_Frozen):
                 continue
             if entry.procedure is not None and not (procedure or "").startswith(entry.procedure):
                 continue
-            rank = (entry.office is not None, len(entry.procedure or ""))
-            key = (int(rank[0]), rank[1])
+            key = (int(entry.office is not None), len(entry.procedure or ""))
             if best is None or key > best:
                 best, rate = key, entry.rate
         return rate
