@@ -5,7 +5,7 @@ orchestrated path (one queue per agency, deadlines, fail-safe findings) must
 agree with: every agency's rule set is compiled once, then each declaration is
 checked for completeness, routed, and each route's view evaluated by its
 agency's rule set alone. Merging the findings into one coordinated decision is
-the decision module's work, not this one's.
+the decision module's work (:meth:`Assessment.decide` hands them to it).
 
 Pure apart from the rule sets it holds: the moment ``at`` is passed in.
 """
@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.agency import Agency
+from hub.decision import Decision, DecisionContext, merge
 from hub.errors import IncompleteDeclaration
 from hub.model import Declaration, DeclarationFunction, missing_for_assessment
 from hub.model.finding import Finding
@@ -54,9 +55,20 @@ class Assessment:
     def findings(self) -> tuple[Finding, ...]:
         return tuple(f for a in self.agencies for f in a.findings)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: routes with their reasons, and findings by agency."""
+    def decide(self, context: DecisionContext, *, now: datetime) -> Decision | None:
+        """The coordinated decision on these findings, every agency having answered in time.
+
+        ``None`` for a cancellation: nothing was assessed, nothing is decided.
+        """
+        if not self.agencies:
+            return None
+        found = {a.agency: a.findings for a in self.agencies}
+        return merge(self.declaration, found, context=context, now=now)
+
+    def to_dict(self, decision: Decision | None = None) -> dict[str, Any]:
+        """JSON-ready: routes with their reasons, findings by agency, and the decision if given."""
         d = self.declaration
+        extra = {"decision": decision.to_contract()} if decision is not None else {}
         return {
             "declaration": {
                 "id": d.id,
@@ -70,6 +82,7 @@ class Assessment:
                 a.agency: [f.model_dump(mode="json", exclude_defaults=True) for f in a.findings]
                 for a in self.agencies
             },
+            **extra,
         }
 
     def lines(self) -> list[str]:

@@ -8,6 +8,7 @@ anything. Later commands (serve, worker, profiles, db, token) join here.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,6 +20,15 @@ import typer
 from hub._cli_profiles import profiles_app
 from hub.agency import load_agencies
 from hub.assess import Assessor
+from hub.decision import (
+    Decision,
+    DecisionContext,
+    RandomSelection,
+    load_aeo_register,
+    load_mra,
+    load_offices,
+    load_random_table,
+)
 from hub.errors import HubError, IncompleteDeclaration, IngestError
 from hub.ingest import Reading, read_with_warnings
 from hub.ingest.schemas import SchemaSet, load_schema_set
@@ -137,7 +147,12 @@ def assess(
         typer.Option("--agencies", help="The agencies folder (default: agencies/ of the hub)."),
     ] = None,
 ) -> None:
-    """Route each message to its agencies and print each agency's reasons and findings."""
+    """Route each message to its agencies; print reasons, findings and the decision.
+
+    The decision uses the registers in registers/ (AEO, MRA, offices, random
+    rates) with nothing booked yet; random selection runs only when the
+    environment gives its secret seed in HUB_RANDOM_SEED.
+    """
     try:
         moment = datetime.now(UTC) if at is None else datetime.fromisoformat(at)
     except ValueError:
@@ -147,6 +162,14 @@ def assess(
     try:
         agencies = load_agencies(agencies_dir)
         assessor = Assessor(agencies)
+        seed = os.environ.get("HUB_RANDOM_SEED")
+        context = DecisionContext(
+            {name: agency.spec for name, agency in agencies.items()},
+            aeo=load_aeo_register(),
+            mra=load_mra(),
+            random=RandomSelection(load_random_table(), seed.encode()) if seed else None,
+            offices=load_offices(),
+        )
     except HubError as exc:
         sys.stderr.write(f"ERROR agencies: {exc}\n")
         raise typer.Exit(code=2) from None
@@ -163,6 +186,7 @@ def assess(
         try:
             reading = read_with_warnings(path.read_bytes())
             result = assessor.assess(reading.declaration, at=moment)
+            decision = result.decide(context, now=moment)
         except IngestError as exc:
             error = {**exc.to_dict()}
         except IncompleteDeclaration as exc:
@@ -183,10 +207,29 @@ def assess(
                 out.write(f"ERROR {path}\n      {error['message']}\n")
             continue
         if as_json:
-            record = {"file": str(path), **result.to_dict()}
+            record = {"file": str(path), **result.to_dict(decision)}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
             out.write(f"OK    {path}\n      {_summary(reading)}\n")
             out.writelines(f"      {line}\n" for line in result.lines())
+            if decision is not None:
+                out.write(f"      decision: {_decision_line(decision)}\n")
     if failed:
         raise typer.Exit(code=1)
+
+
+def _decision_line(decision: Decision) -> str:
+    words = [decision.channel.value, "released" if decision.released else "not released"]
+    if decision.post_clearance_audit:
+        words.append("post-clearance audit")
+    if decision.pending:
+        words.append("pending " + ", ".join(decision.pending))
+    exam = decision.examination
+    if exam is not None:
+        kind = "joint examination" if exam.joint else "examination"
+        words.append(
+            f"{kind} ({', '.join(exam.agencies)}) {exam.lane.value} at {exam.place}, "
+            f"{exam.slot.start.isoformat()}"
+        )
+    words.extend(f"queued {q.lane.value} #{q.position}" for q in decision.queued)
+    return "; ".join(words)

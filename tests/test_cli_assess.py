@@ -121,3 +121,16 @@ def test_a_broken_agency_stops_the_run_before_any_file(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "ERROR agencies:" in result.stderr and "agency.yaml" in result.stderr
     assert result.stdout == ""
+
+
+def test_json_carries_the_coordinated_decision_and_text_summarises_it() -> None:
+    result = runner.invoke(app, ["assess", "--json", *AT, str(CHICKEN_BR)])
+    (chicken,) = _records(result.output)
+    decision = chicken["decision"]
+    assert decision["channel"] == "red" and decision["released"] is False
+    assert decision["agencies"]["vet"]["status"] == "examination-required"
+    assert decision["agencies"]["customs"]["status"] == "may-proceed"
+    assert decision["joint_examination"] is None
+    assert decision["examination"]["agencies"] == ["vet"]
+    text = runner.invoke(app, ["assess", *AT, str(CHICKEN_BR)]).output
+    assert "decision: red; not released; examination (vet) physical" in text
