@@ -6,7 +6,9 @@ Adapters import only public ``hub`` names, and turn their transport's errors
 into :class:`~hub.errors.AdapterError` in one place each.
 """
 
+from adapters.amqp import AmqpAdapter
 from adapters.base import Adapter, FunctionAdapter, remaining_seconds
+from adapters.build import ADAPTER_KINDS, adapter_for
 from adapters.contract import (
     CONTRACT_VERSION,
     AssessmentErrorReply,
@@ -21,8 +23,10 @@ from adapters.http import HttpAdapter
 from adapters.in_process import InProcessAdapter
 
 __all__ = [
+    "ADAPTER_KINDS",
     "CONTRACT_VERSION",
     "Adapter",
+    "AmqpAdapter",
     "AssessmentErrorReply",
     "AssessmentRequest",
     "AssessmentResponse",
@@ -31,6 +35,7 @@ __all__ = [
     "HttpAdapter",
     "InProcessAdapter",
     "PreparedRequest",
+    "adapter_for",
     "prepare",
     "remaining_seconds",
     "request_id",

@@ -1,0 +1,53 @@
+"""One adapter per agency, built from its ``agency.yaml`` and checked at startup.
+
+The orchestrator calls :func:`adapter_for` for every agency when it starts, so
+a wrong URL scheme or an unknown kind stops the hub with a message naming the
+agency and the setting, instead of failing-safe every declaration afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from adapters.amqp import AmqpAdapter
+from adapters.base import Adapter
+from adapters.http import HttpAdapter
+from adapters.in_process import InProcessAdapter, utc_now
+from hub.agency import Agency
+from hub.errors import InvalidAdapter
+
+__all__ = ["ADAPTER_KINDS", "adapter_for"]
+
+ADAPTER_KINDS = ("in-process", "http", "amqp")
+
+
+def adapter_for(
+    agency: Agency,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    auth_token: str | None = None,
+) -> Adapter:
+    """The adapter ``agency.spec.adapter`` describes.
+
+    ``in-process`` evaluates the agency's active profiles with ``clock``;
+    ``http`` posts to ``adapter.url`` (with ``auth_token`` as a bearer token);
+    ``amqp`` publishes to the agency's ``queue`` on the broker at
+    ``adapter.url``. Raises :class:`~hub.errors.InvalidAdapter` for an unknown
+    kind, a missing URL or one the transport cannot use.
+    """
+    spec = agency.spec.adapter
+    name = agency.name
+    if spec.kind == "in-process":
+        return InProcessAdapter(agency, clock=clock)
+    if spec.kind not in ADAPTER_KINDS:
+        raise InvalidAdapter(
+            f"unknown kind {spec.kind!r}; one of {', '.join(ADAPTER_KINDS)}",
+            agency=name,
+            setting="adapter.kind",
+        )
+    if not spec.url:
+        raise InvalidAdapter(f"kind {spec.kind} needs a url", agency=name, setting="adapter.url")
+    if spec.kind == "http":
+        return HttpAdapter(spec.url, agency=name, auth_token=auth_token)
+    return AmqpAdapter(spec.url, agency=name, queue=agency.spec.queue)
