@@ -4,7 +4,7 @@ The bodies are the same on both transports, so an agency can move from one to
 the other without touching its assessment code; ``docs/agency-http-contract.md``
 and ``docs/agency-amqp-contract.md`` describe them in words, and the JSON
 Schemas in ``docs/schemas/`` are generated from the models below
-(``python -m adapters.contract docs/schemas``; a test fails when they drift).
+(:func:`write_schemas`; a test fails when they drift).
 
 Reading an answer is strict, because a finding the hub misreads could clear
 goods that an agency wanted held: the answer must be for this request and this
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +39,8 @@ __all__ = [
     "json_schemas",
     "prepare",
     "request_id",
+    "schema_files",
+    "write_schemas",
 ]
 
 CONTRACT_VERSION = "1.0"
@@ -223,6 +224,11 @@ def json_schemas() -> dict[str, dict[str, Any]]:
         ("assessment-error", AssessmentErrorReply),
     ):
         schema = model.model_json_schema()
+        if model is AssessmentResponse:
+            # An agency may only send its own kinds of finding: fail-safe and random are the hub's.
+            schema["$defs"]["FindingSource"]["enum"] = [
+                s.value for s in FindingSource if s not in _HUB_ONLY_SOURCES
+            ]
         out[f"{name}.schema.json"] = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             **schema,
@@ -241,11 +247,13 @@ def _field(loc: tuple[int | str, ...]) -> str:
     return text or "body"
 
 
-def _write_schemas(folder: Path) -> None:
+def write_schemas(folder: Path) -> None:
+    """Write :func:`json_schemas` into ``folder`` (``docs/schemas``), one file each."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name, schema in json_schemas().items():
-        (folder / name).write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+    for name, text in schema_files().items():
+        (folder / name).write_text(text, encoding="utf-8")
 
 
-if __name__ == "__main__":
-    _write_schemas(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/schemas"))
+def schema_files() -> dict[str, str]:
+    """:func:`json_schemas` as the exact text of the published files."""
+    return {name: json.dumps(s, indent=2) + "\n" for name, s in json_schemas().items()}
