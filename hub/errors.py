@@ -20,10 +20,13 @@
     ├── DecisionError          findings that cannot be merged (an unknown agency)
     │   └── ReroutingRefused   a re-routing the rules forbid (same officer, lowering
     │                          another agency's or a mandatory finding)
-    └── RegistryError          the profile registry cannot do what was asked
-        ├── UnknownProfile     no such profile, or no such version of it
-        └── ChangeRefused      a change the profile life cycle forbids (e.g.
-                               activation without a recorded back-test)
+    ├── RegistryError          the profile registry cannot do what was asked
+    │   ├── UnknownProfile     no such profile, or no such version of it
+    │   └── ChangeRefused      a change the profile life cycle forbids (e.g.
+    │                          activation without a recorded back-test)
+    └── StoreError             the store refused a write; nothing of it was kept
+        ├── ConflictingRecord  another record is already stored under the same key
+        └── VersionGap         a decision version that does not follow the latest
 
 Every ``IngestError`` carries ``where`` (``"line 14, column 3"``,
 ``"/MetaData/Declaration/GoodsShipment"`` or ``"segment 7, GIS"``) and, when
@@ -42,6 +45,7 @@ __all__ = [
     "AdapterRefused",
     "AdapterTimeout",
     "ChangeRefused",
+    "ConflictingRecord",
     "ContractViolation",
     "DecisionError",
     "EnvelopeError",
@@ -58,8 +62,10 @@ __all__ = [
     "RegistryError",
     "ReroutingRefused",
     "SchemaInvalid",
+    "StoreError",
     "UnknownProfile",
     "UnsupportedMessage",
+    "VersionGap",
 ]
 
 
@@ -275,3 +281,29 @@ class ContractViolation(AdapterError):
 
     def __str__(self) -> str:
         return f"agency {self.agency}: {self.field}: {self.message}"
+
+
+class StoreError(HubError):
+    """The store refused a write, whole: the transaction was rolled back.
+
+    Also raised for a write that names an unknown declaration or breaks a
+    constraint; the database's own error is the ``__cause__``.
+    """
+
+
+class ConflictingRecord(StoreError):
+    """A different record is already stored under this key; history is never overwritten.
+
+    ``key`` names it (``"DEC-... v2"``, ``"DEC-... customs/req-1"``). For a
+    decision this usually means another worker made the same version first:
+    reload the latest and derive the next version from it.
+    """
+
+    def __init__(self, message: str, *, key: str):
+        self.message = message
+        self.key = key
+        super().__init__(f"{key}: {message}")
+
+
+class VersionGap(StoreError):
+    """A decision version that is not the latest stored plus one (or 1 for the first)."""
