@@ -1,0 +1,64 @@
+"""Opening the database: one engine per store, configured for safe concurrent writers.
+
+PostgreSQL runs at its default READ COMMITTED: correctness never rests on
+isolation, only on constraints (primary keys, the unique message hash, the
+foreign key from a decision to the version it supersedes). Two writers of the
+same key meet at the unique index; the second waits for the first to commit,
+gets a unique violation, and the store reads what the first wrote.
+
+SQLite (embedded mode) is opened so several processes can share one file:
+- WAL journal, so readers never block the writer;
+- ``busy_timeout`` so a writer waits for the lock instead of failing at once;
+- ``BEGIN IMMEDIATE`` on every transaction: the write lock is taken at the
+  start, so a transaction that read first cannot fail later on a stale
+  snapshot (SQLITE_BUSY_SNAPSHOT, which ``busy_timeout`` does not retry).
+  Transactions are therefore serialised; the store's are short.
+- ``foreign_keys=ON``, off by default in SQLite;
+- ``synchronous=FULL``: an accepted declaration is durable before it is
+  acknowledged, which is the outbox's whole promise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from hub.store.settings import normalise_url
+
+__all__ = ["BUSY_TIMEOUT_MS", "open_engine"]
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for ``url`` (normalised: ``postgresql://`` means psycopg 3)."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    # One connection per checkout: SQLite connections are cheap, and a pooled
+    # one would outlive a fork into a worker process.
+    engine = create_engine(parsed, poolclass=NullPool)
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Hand transaction control to SQLAlchemy's "begin" event (pysqlite would
+    # otherwise issue a deferred BEGIN of its own).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

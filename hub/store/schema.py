@@ -1,0 +1,184 @@
+"""The tables of the store, as typed SQLAlchemy ORM classes.
+
+Why the ORM's declarative classes rather than bare Core tables: ``Mapped[...]``
+columns are checked by mypy strict, and one ``Base.metadata`` is what the
+migration is compared against in the tests. Nothing else of the ORM is used:
+no relationships (so no lazy loads behind a method's back), every read is an
+explicit ``select`` and rows never leave :class:`~hub.store.Store` (callers get
+frozen values from :mod:`hub.store.records` and pydantic models).
+
+History is kept by shape, not by discipline: messages, declarations,
+decisions and answers are insert-only and keyed so a second writer collides
+on a constraint instead of overwriting. A decision row references the version
+it supersedes, so the database itself refuses a gap in the versions. Only the
+outbox has columns that change (``published_at``, ``attempts``): it is a
+queue, not history.
+
+Canonical bodies (declaration, decision, findings) are kept as the exact JSON
+text pydantic wrote, not as JSON/JSONB, so reading one back gives the same
+model (decimals stay decimals) and two bodies compare as text.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "AnswerRecord",
+    "Base",
+    "DecisionRecord",
+    "DeclarationRecord",
+    "MessageRecord",
+    "OutboxRecord",
+    "UTCDateTime",
+]
+
+# Explicit constraint names, the same on SQLite and PostgreSQL, so migrations
+# can name what they alter and the comparison with the models is exact.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A moment, stored in UTC and read back zone-aware.
+
+    SQLite keeps no offset, so a naive value read back would silently change
+    meaning; a naive value written is refused instead of guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"a naive datetime cannot be stored: {value!r}")
+        moment = value.astimezone(UTC)
+        return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_JSON = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    """The one metadata of the store; the migration must equal it."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class MessageRecord(Base):
+    """A message exactly as received; its sha256 is its identity."""
+
+    __tablename__ = "messages"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    wire_format: Mapped[str] = mapped_column(String(16))
+    submitter: Mapped[str | None] = mapped_column(String(64))
+    functional_reference: Mapped[str | None] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DeclarationRecord(Base):
+    """The canonical declaration read from one message."""
+
+    __tablename__ = "declarations"
+    __table_args__ = (Index(None, "submitter", "functional_reference"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_sha256: Mapped[str] = mapped_column(ForeignKey("messages.sha256"), unique=True)
+    functional_reference: Mapped[str | None] = mapped_column(String(128))
+    submitter: Mapped[str | None] = mapped_column(String(64))
+    function: Mapped[str | None] = mapped_column(String(16))
+    declaration_json: Mapped[str] = mapped_column(Text)
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DecisionRecord(Base):
+    """One version of the coordinated decision; never updated.
+
+    ``(declaration_id, supersedes)`` references ``(declaration_id, version)``:
+    version n cannot be stored before version n-1 exists.
+    """
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint(
+            "(version = 1 AND supersedes IS NULL) OR supersedes = version - 1",
+            name="supersedes_previous",
+        ),
+        ForeignKeyConstraint(
+            ["declaration_id", "supersedes"], ["decisions.declaration_id", "decisions.version"]
+        ),
+    )
+
+    declaration_id: Mapped[str] = mapped_column(ForeignKey("declarations.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    supersedes: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    released: Mapped[bool]
+    decision_json: Mapped[str] = mapped_column(Text)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AnswerRecord(Base):
+    """An agency's answer (its findings) to one assessment request; never updated."""
+
+    __tablename__ = "findings"
+
+    declaration_id: Mapped[str] = mapped_column(ForeignKey("declarations.id"), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    findings_json: Mapped[str] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    late: Mapped[bool]
+
+
+class OutboxRecord(Base):
+    """Work promised in the same transaction as the fact that caused it, until published."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("length(topic) > 0", name="topic_not_empty"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        Index(None, "published_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    declaration_id: Mapped[str] = mapped_column(ForeignKey("declarations.id"), index=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(_JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

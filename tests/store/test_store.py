@@ -1,0 +1,221 @@
+"""The store against SQLite and PostgreSQL alike: idempotent, atomic, insert-only, race-safe."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import timedelta
+from multiprocessing.synchronize import Barrier
+
+import pytest
+from sqlalchemy import func, select
+
+from hub.decision import Decision, amend, merge
+from hub.errors import ConflictingRecord, StoreError, VersionGap
+from hub.ingest import read
+from hub.store import OutboxEntry, Store
+from hub.store.schema import DecisionRecord, DeclarationRecord, MessageRecord, OutboxRecord
+from tests.conftest import CORPUS
+from tests.decision.support import CHICKEN, DECLARATIONS, NOW, context, finding
+
+CTX = context()
+RAW = (DECLARATIONS / "TT_IM026a/TT_IM026a.xml").read_bytes()
+EDIFACT = (CORPUS / "edifact/CUSDEC_D99B_AU-ICS-export_ts-edifact.edi").read_bytes()
+
+
+def _accept(store: Store, raw: bytes = RAW, *entries: OutboxEntry) -> str:
+    declaration = read(raw)
+    accepted = store.accept(raw, declaration, wire_format="xml", received_at=NOW, outbox=entries)
+    return accepted.declaration_id
+
+
+def _count(store: Store, table: type[object]) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def _first_two() -> tuple[Decision, Decision]:
+    first = merge(CHICKEN, {"customs": [], "vet": []}, context=CTX, now=NOW)
+    second = amend(
+        first, CHICKEN, "vet", [finding("vet", "red")], context=CTX, now=NOW + timedelta(minutes=1)
+    )
+    return first, second
+
+
+def test_the_same_bytes_twice_give_one_declaration_and_one_outbox_entry(store: Store) -> None:
+    declaration = read(RAW)
+    entry = OutboxEntry("assess", {"declaration_id": declaration.id})
+    first = store.accept(RAW, declaration, wire_format="xml", received_at=NOW, outbox=[entry])
+    again = store.accept(RAW, declaration, wire_format="xml", received_at=NOW, outbox=[entry])
+
+    assert first.created and not again.created
+    assert first.declaration_id == again.declaration_id == CHICKEN.id
+    assert [r.topic for r in store.unpublished()] == ["assess"]
+    assert store.declaration(CHICKEN.id) == declaration
+
+
+def test_the_message_is_kept_byte_for_byte_with_its_hash(store: Store) -> None:
+    declaration = read(EDIFACT)
+    store.accept(EDIFACT, declaration, wire_format="edifact", received_at=NOW)
+
+    message = store.raw_message(declaration.id)
+    assert message is not None and message.data == EDIFACT
+    assert message.sha256 == declaration.message_hash and message.wire_format == "edifact"
+    assert message.received_at == NOW
+    assert store.declaration(declaration.id) == declaration
+    assert declaration.functional_reference is not None
+    found = store.declarations_by_reference(declaration.submitter, declaration.functional_reference)
+    assert found == [declaration.id]
+    assert store.raw_message("DEC-UNKNOWN") is None and store.declaration("DEC-UNKNOWN") is None
+
+
+def test_an_outbox_entry_breaking_a_constraint_leaves_nothing_half_stored(store: Store) -> None:
+    good, bad = OutboxEntry("assess", {}), OutboxEntry("", {})
+    with pytest.raises(StoreError, match=CHICKEN.id):
+        _accept(store, RAW, good, bad)
+
+    assert [_count(store, t) for t in (MessageRecord, DeclarationRecord, OutboxRecord)] == [0] * 3
+    assert _accept(store, RAW, good) == CHICKEN.id  # the retry stores it whole
+
+
+def test_a_declaration_read_from_other_bytes_is_refused(store: Store) -> None:
+    with pytest.raises(StoreError, match="not from these bytes"):
+        store.accept(RAW + b" ", CHICKEN, wire_format="xml", received_at=NOW)
+
+
+def test_decisions_are_insert_only_and_gapless(store: Store) -> None:
+    _accept(store)
+    first, second = _first_two()
+    with pytest.raises(VersionGap, match="next must be 1"):
+        store.save_decision(second)
+
+    assert store.save_decision(first) is True
+    assert store.save_decision(first) is False
+    with pytest.raises(ConflictingRecord) as conflict:
+        store.save_decision(first.model_copy(update={"channel": second.channel}))
+    assert conflict.value.key == f"{CHICKEN.id} v1"
+    with pytest.raises(VersionGap, match="next must be 2"):
+        store.save_decision(second.model_copy(update={"version": 3, "supersedes": 2}))
+    with pytest.raises(VersionGap, match="must supersede 1"):
+        store.save_decision(second.model_copy(update={"supersedes": None}))
+    assert store.save_decision(second) is True
+
+    assert store.decision_history(CHICKEN.id) == [first, second]
+    assert store.latest_decision(CHICKEN.id) == second
+    assert store.latest_decision("DEC-UNKNOWN") is None and store.decision_history("X") == []
+
+
+def test_a_decision_on_an_unknown_declaration_is_refused(store: Store) -> None:
+    first, _ = _first_two()
+    with pytest.raises(StoreError, match="not stored"):
+        store.save_decision(first)
+
+
+def test_an_agency_answer_is_kept_once(store: Store) -> None:
+    _accept(store)
+    red = (finding("vet", "red"),)
+    assert store.record_answer(CHICKEN.id, "vet", "r1", red, answered_at=NOW, late=False)
+    later = NOW + timedelta(seconds=30)
+    assert not store.record_answer(CHICKEN.id, "vet", "r1", red, answered_at=later, late=True)
+    with pytest.raises(ConflictingRecord, match="vet/r1"):
+        store.record_answer(CHICKEN.id, "vet", "r1", (), answered_at=NOW, late=False)
+    assert store.record_answer(CHICKEN.id, "customs", "r1", (), answered_at=later, late=True)
+
+    answers = store.answers(CHICKEN.id)
+    assert [(a.agency, a.findings, a.answered_at, a.late) for a in answers] == [
+        ("vet", red, NOW, False),
+        ("customs", (), later, True),
+    ]
+    with pytest.raises(StoreError, match="not stored"):
+        store.record_answer("DEC-UNKNOWN", "vet", "r1", red, answered_at=NOW, late=False)
+
+
+def test_the_outbox_round_trip(store: Store) -> None:
+    _accept(store, RAW, OutboxEntry("assess", {"n": 1}), OutboxEntry("notify", {"n": 2}))
+    pending = store.unpublished()
+    assert [(r.topic, r.payload, r.attempts, r.published_at) for r in pending] == [
+        ("assess", {"n": 1}, 0, None),
+        ("notify", {"n": 2}, 0, None),
+    ]
+    assert [r.id for r in store.unpublished(limit=1)] == [pending[0].id]
+
+    store.bump_attempts([pending[0].id])
+    store.bump_attempts([pending[0].id])
+    assert [r.attempts for r in store.unpublished()] == [2, 0]
+
+    at = NOW + timedelta(seconds=1)
+    assert store.mark_published([pending[0].id], at) == 1
+    assert [r.id for r in store.unpublished()] == [pending[1].id]
+    assert store.mark_published([r.id for r in pending], at + timedelta(seconds=1)) == 1
+    assert store.mark_published([pending[0].id], at) == 0 and store.mark_published([], at) == 0
+    assert store.unpublished() == []
+
+
+def _save_in_child(url: str, decision_json: str, barrier: Barrier, results: object) -> None:
+    with Store.open(url) as store:
+        decision = Decision.model_validate_json(decision_json)
+        barrier.wait(timeout=20)
+        try:
+            outcome: object = store.save_decision(decision)
+        except ConflictingRecord:
+            outcome = "conflict"
+        results.put(outcome)  # type: ignore[attr-defined]
+
+
+def _race(url: str, *decisions: Decision) -> list[object]:
+    mp = multiprocessing.get_context("fork")
+    barrier, results = mp.Barrier(len(decisions)), mp.Queue()
+    children = [
+        mp.Process(target=_save_in_child, args=(url, d.model_dump_json(), barrier, results))
+        for d in decisions
+    ]
+    for child in children:
+        child.start()
+    outcomes = [results.get(timeout=30) for _ in children]
+    for child in children:
+        child.join(timeout=30)
+        assert child.exitcode == 0
+    results.close()
+    return sorted(outcomes, key=str)
+
+
+def test_two_processes_saving_one_version_store_one_row(store: Store, database_url: str) -> None:
+    _accept(store)
+    first, second = _first_two()
+    store.save_decision(first)
+
+    assert _race(database_url, second, second) == [False, True]
+    third = merge(CHICKEN, {"customs": []}, context=CTX, now=NOW, previous=second)
+    rival = third.model_copy(update={"note": "another worker's amendment"})
+    assert _race(database_url, third, rival) == [True, "conflict"]
+
+    assert [d.version for d in store.decision_history(CHICKEN.id)] == [1, 2, 3]
+    assert _count(store, DecisionRecord) == 3
+
+
+def test_two_processes_accepting_the_same_bytes_store_it_once(
+    store: Store, database_url: str
+) -> None:
+    mp = multiprocessing.get_context("fork")
+    barrier, results = mp.Barrier(2), mp.Queue()
+    children = [
+        mp.Process(target=_accept_in_child, args=(database_url, barrier, results)) for _ in range(2)
+    ]
+    for child in children:
+        child.start()
+    outcomes = sorted(results.get(timeout=30) for _ in children)
+    for child in children:
+        child.join(timeout=30)
+    results.close()
+
+    assert outcomes == [False, True]
+    assert [_count(store, t) for t in (MessageRecord, DeclarationRecord, OutboxRecord)] == [1] * 3
+
+
+def _accept_in_child(url: str, barrier: Barrier, results: object) -> None:
+    declaration = read(RAW)
+    with Store.open(url) as store:
+        barrier.wait(timeout=20)
+        accepted = store.accept(
+            RAW, declaration, wire_format="xml", received_at=NOW, outbox=[OutboxEntry("assess")]
+        )
+        results.put(accepted.created)  # type: ignore[attr-defined]
