@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from hub._cli_db import db_app
 from hub._cli_profiles import profiles_app
 from hub.agency import load_agencies
 from hub.assess import Assessor
@@ -40,6 +41,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(profiles_app, name="profiles")
+app.add_typer(db_app, name="db")
 
 _MESSAGE_SUFFIXES = {".xml", ".edi", ".edifact", ".txt"}
 
