@@ -1,0 +1,100 @@
+"""The hub's runtime settings: one frozen object read once from environment variables.
+
+Every process (API, ``hub serve``, ``hub worker``) reads the same variables,
+so one compose file or one shell configures them all:
+
+- ``HUB_DATABASE_URL``: the store (default ``sqlite:///hub.db``, embedded).
+- ``HUB_BROKER_URL``: the Celery broker (default ``memory://``: embedded, the
+  broker and a worker thread live in the serving process; the only other
+  supported choice is RabbitMQ, ``amqp://...``).
+- ``HUB_AGENCIES_DIR``: the agencies folder (default: ``agencies/`` of the hub).
+- ``HUB_REGISTERS_DIR``: the AEO, MRA, office and random registers (default
+  ``registers/`` of the hub).
+- ``HUB_RANDOM_SEED``: the secret seed of random selection; unset, none is made.
+- ``HUB_SUBMISSION_WAIT``: the longest ``?wait=`` the API honours, in seconds
+  (default 30).
+- ``HUB_QUEUE_PREFIX``: prepended to every queue name, so several hubs (or
+  test runs) can share one broker (default empty).
+- ``HUB_MAX_RETRIES``: retries of a failed agency call before its deadline
+  (default 5); ``HUB_RETRY_BACKOFF_S``: the first backoff, doubled each time
+  (default 0.2).
+- ``HUB_RELAY_INTERVAL_S``: how often the outbox relay looks for unpublished
+  work (default 1).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from hub.errors import HubError
+from hub.store.settings import DEFAULT_DATABASE_URL, normalise_url
+
+__all__ = ["EMBEDDED_BROKER", "Settings", "SettingsError"]
+
+EMBEDDED_BROKER = "memory://"
+
+
+class SettingsError(HubError):
+    """An environment variable the hub cannot use; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the hub keeps its state, how it reaches its workers, and its tuning."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    broker_url: str = EMBEDDED_BROKER
+    agencies_dir: Path | None = None
+    registers_dir: Path | None = None
+    random_seed: str | None = None
+    submission_wait_s: float = 30.0
+    queue_prefix: str = ""
+    max_retries: int = 5
+    retry_backoff_s: float = 0.2
+    relay_interval_s: float = 1.0
+
+    @property
+    def embedded(self) -> bool:
+        """True when the broker is in-process (``memory://``): one process runs everything."""
+        return self.broker_url.startswith(EMBEDDED_BROKER)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings the environment gives (see the module docstring); unset means default."""
+        env = os.environ if environ is None else environ
+
+        def text(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        def number(name: str, default: float) -> float:
+            value = text(name)
+            if value is None:
+                return default
+            try:
+                parsed = float(value)
+            except ValueError:
+                raise SettingsError(f"{name}={value!r} is not a number") from None
+            if parsed < 0:
+                raise SettingsError(f"{name}={value!r} must not be negative")
+            return parsed
+
+        def path(name: str) -> Path | None:
+            value = text(name)
+            return Path(value) if value else None
+
+        return cls(
+            database_url=normalise_url(text("HUB_DATABASE_URL") or DEFAULT_DATABASE_URL),
+            broker_url=text("HUB_BROKER_URL") or EMBEDDED_BROKER,
+            agencies_dir=path("HUB_AGENCIES_DIR"),
+            registers_dir=path("HUB_REGISTERS_DIR"),
+            random_seed=text("HUB_RANDOM_SEED"),
+            submission_wait_s=number("HUB_SUBMISSION_WAIT", 30.0),
+            queue_prefix=text("HUB_QUEUE_PREFIX") or "",
+            max_retries=int(number("HUB_MAX_RETRIES", 5)),
+            retry_backoff_s=number("HUB_RETRY_BACKOFF_S", 0.2),
+            relay_interval_s=number("HUB_RELAY_INTERVAL_S", 1.0),
+        )
