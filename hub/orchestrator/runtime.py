@@ -1,0 +1,263 @@
+"""The orchestration itself, independent of Celery: assess one agency, decide, relay.
+
+Celery tasks (:mod:`hub.orchestrator.tasks`) are thin wrappers around
+:class:`Orchestrator`, so the rules below are the same embedded and
+distributed, and tests can drive them directly.
+
+- **Start.** The relay publishes one ``assess`` per routed agency and one
+  *final* ``decide`` due when the longest deadline has passed. Deadlines run
+  from that moment (``started_at``), so a broker outage before publishing
+  delays decisions without spending the agencies' time.
+- **Assess.** Idempotent: the request id (the agency contract's key) of an
+  answer already recorded means the agency is not asked again. An answer is
+  recorded ``late`` when it comes after the deadline. A retryable
+  :class:`~hub.errors.AdapterError` is retried with exponential backoff while
+  the deadline has not passed; otherwise the task gives up and the fail-safe
+  applies at decide time.
+- **Decide.** From recorded answers only. An agency not answered is
+  ``pending`` (its fail-safe finding stands in) only once its deadline has
+  passed; before that, no decision is made. Version 1 is the first decision;
+  each late answer to a pending agency amends the latest version. Versions
+  are saved insert-only: a :class:`~hub.errors.ConflictingRecord` (another
+  worker saved that version first) reloads the latest and tries once more.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from hub.agency import Agency
+from hub.decision import Decision, DecisionContext, amend, merge
+from hub.errors import AdapterError, ConflictingRecord
+from hub.orchestrator.wiring import AgencyAdapter, Wiring
+from hub.routing import route, view_for
+from hub.settings import Settings
+from hub.store import Store
+
+__all__ = ["ASSESS_TASK", "DECIDE_QUEUE", "DECIDE_TASK", "Orchestrator", "Publisher", "utc_now"]
+
+ASSESS_TASK = "hub.assess"
+DECIDE_TASK = "hub.decide"
+DECIDE_QUEUE = "hub.decide"
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    """The hub's clock: an aware UTC moment."""
+    return datetime.now(UTC)
+
+
+class Publisher(Protocol):
+    """Sends a task by name to a queue, optionally due ``countdown`` seconds from now."""
+
+    def publish(
+        self, task: str, kwargs: dict[str, Any], *, queue: str, countdown: float | None = None
+    ) -> None: ...
+
+
+class Orchestrator:
+    """The orchestration of one hub: its store, agencies, decision context and adapters.
+
+    Adapters are built for every agency at construction, so a wrong adapter
+    setting stops the process at start (:class:`~hub.errors.InvalidAdapter`).
+    """
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        agencies: Mapping[str, Agency],
+        context: DecisionContext,
+        wiring: Wiring,
+        settings: Settings,
+        publisher: Publisher,
+        clock: Callable[[], datetime] = utc_now,
+        adapters: Mapping[str, AgencyAdapter] | None = None,
+    ) -> None:
+        self.store = store
+        self.agencies = dict(agencies)
+        self.context = context
+        self.settings = settings
+        self.publisher = publisher
+        self.clock = clock
+        self._request_id = wiring.request_id
+        self._specs = {name: a.spec for name, a in self.agencies.items()}
+        self._relay_lock = threading.Lock()
+        built: dict[str, AgencyAdapter] = {}
+        try:
+            for name, agency in self.agencies.items():
+                given = adapters.get(name) if adapters else None
+                built[name] = given if given is not None else wiring.adapter_for(agency)
+        except BaseException:
+            for adapter in built.values():
+                adapter.close()
+            raise
+        self.adapters = built
+
+    def close(self) -> None:
+        """Close every adapter (the store belongs to the caller)."""
+        for adapter in self.adapters.values():
+            adapter.close()
+
+    def queue_of(self, agency: str) -> str:
+        """The Celery queue of ``agency``'s assessments (its agency.yaml queue, prefixed)."""
+        return self.settings.queue_prefix + self._specs[agency].queue
+
+    @property
+    def decide_queue(self) -> str:
+        """The queue of ``decide`` tasks."""
+        return self.settings.queue_prefix + DECIDE_QUEUE
+
+    @property
+    def queues(self) -> list[str]:
+        """Every queue of this hub: one per agency, then the decide queue."""
+        return [*(self.queue_of(name) for name in self.agencies), self.decide_queue]
+
+    # Starting work: the outbox relay
+
+    def relay_once(self, limit: int = 100) -> int:
+        """Publish unpublished outbox entries and mark them; how many were published.
+
+        A publish failure counts an attempt and stops this round: the entry
+        stays unpublished and the next round tries again, so nothing is lost.
+        """
+        with self._relay_lock:
+            done = 0
+            for row in self.store.unpublished(limit):
+                try:
+                    if row.topic == "assess":
+                        self.start(row.declaration_id)
+                except Exception as exc:
+                    self.store.bump_attempts([row.id])
+                    log.warning("outbox %s not published, will retry: %s", row.id, exc)
+                    break
+                self.store.mark_published([row.id], self.clock())
+                done += 1
+            return done
+
+    def start(self, declaration_id: str) -> None:
+        """Publish an assessment per routed agency and the final decide after the deadlines."""
+        declaration = self.store.declaration(declaration_id)
+        if declaration is None:
+            return
+        routes = route(declaration, self._specs)
+        if not routes:
+            return
+        started_at = self.clock().isoformat()
+        for r in routes:
+            self.publisher.publish(
+                ASSESS_TASK,
+                {"declaration_id": declaration_id, "agency": r.agency, "started_at": started_at},
+                queue=self.queue_of(r.agency),
+            )
+        longest = max(self._specs[r.agency].deadline_s for r in routes)
+        self.publisher.publish(
+            DECIDE_TASK,
+            {"declaration_id": declaration_id, "started_at": started_at, "final": True},
+            queue=self.decide_queue,
+            countdown=longest,
+        )
+
+    # One agency's assessment
+
+    def assess(
+        self, declaration_id: str, agency: str, started_at: str, attempt: int = 0
+    ) -> float | None:
+        """Ask ``agency`` about its view and record the answer; a retry countdown, or ``None``."""
+        declaration = self.store.declaration(declaration_id)
+        if declaration is None or agency not in self._specs:
+            log.warning("assess %s for %s: unknown declaration or agency", declaration_id, agency)
+            return None
+        mine = [r for r in route(declaration, self._specs) if r.agency == agency]
+        if not mine:
+            return None
+        view = view_for(declaration, mine[0])
+        rid = self._request_id(view, agency)
+        if any(
+            a.agency == agency and a.request_id == rid for a in self.store.answers(declaration_id)
+        ):
+            self._request_decision(declaration_id, started_at)
+            return None
+        deadline = _moment(started_at) + timedelta(seconds=self._specs[agency].deadline_s)
+        try:
+            findings = self.adapters[agency].assess(view, deadline)
+        except AdapterError as exc:
+            now = self.clock()
+            if exc.retryable and attempt < self.settings.max_retries and now < deadline:
+                backoff: float = self.settings.retry_backoff_s * 2.0**attempt
+                return max(0.0, min(backoff, (deadline - now).total_seconds()))
+            log.warning("%s gave no answer on %s: %s", agency, declaration_id, exc)
+            return None
+        answered_at = self.clock()
+        self.store.record_answer(
+            declaration_id,
+            agency,
+            rid,
+            findings,
+            answered_at=answered_at,
+            late=answered_at > deadline,
+        )
+        self._request_decision(declaration_id, started_at)
+        return None
+
+    def _request_decision(self, declaration_id: str, started_at: str) -> None:
+        self.publisher.publish(
+            DECIDE_TASK,
+            {"declaration_id": declaration_id, "started_at": started_at, "final": False},
+            queue=self.decide_queue,
+        )
+
+    # The decision
+
+    def decide(self, declaration_id: str, started_at: str, final: bool) -> Decision | None:
+        """Decide from recorded answers (module docstring); the latest decision, or ``None``."""
+        try:
+            return self._decide(declaration_id, _moment(started_at), final)
+        except ConflictingRecord:
+            return self._decide(declaration_id, _moment(started_at), final)
+
+    def _decide(self, declaration_id: str, started_at: datetime, final: bool) -> Decision | None:
+        declaration = self.store.declaration(declaration_id)
+        if declaration is None:
+            return None
+        names = [r.agency for r in route(declaration, self._specs)]
+        if not names:
+            return None
+        latest = {a.agency: a for a in self.store.answers(declaration_id)}
+        now = self.clock()
+        previous = self.store.latest_decision(declaration_id)
+        if previous is None:
+            missing = [n for n in names if n not in latest]
+            overdue = [
+                n
+                for n in missing
+                if final or started_at + timedelta(seconds=self._specs[n].deadline_s) <= now
+            ]
+            if len(overdue) < len(missing):
+                return None
+            decision = merge(
+                declaration,
+                {n: latest[n].findings for n in names if n in latest},
+                context=self.context,
+                now=now,
+                pending=missing,
+            )
+            self.store.save_decision(decision)
+            return decision
+        current = previous
+        for name in previous.pending:
+            if name in latest:
+                current = amend(
+                    current, declaration, name, latest[name].findings, context=self.context, now=now
+                )
+                self.store.save_decision(current)
+        return current
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text)

@@ -1,0 +1,241 @@
+"""The hub as the API and the command line use it: submit once, read the decision.
+
+:meth:`Hub.submit` reads the message (an :class:`~hub.errors.IngestError`
+propagates with its ``where``), refuses a declaration an assessment cannot
+use (:class:`~hub.errors.IncompleteDeclaration`), stores it together with its
+outbox entry in one transaction, and only then publishes: the relay sends
+unpublished entries right after the accept and again every
+``relay_interval_s``, so a broker outage delays decisions but loses none.
+
+:func:`open_hub` is the composition: settings -> store, agencies, registers,
+Celery app, orchestrator, and in embedded mode a worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from celery import Celery
+
+from hub.agency import Agency, load_agencies
+from hub.decision import (
+    Decision,
+    DecisionContext,
+    RandomSelection,
+    load_aeo_register,
+    load_mra,
+    load_offices,
+    load_random_table,
+)
+from hub.errors import IncompleteDeclaration
+from hub.ingest import read_with_warnings
+from hub.model import DeclarationFunction, missing_for_assessment
+from hub.orchestrator.app import CeleryPublisher, EmbeddedWorker, create_app
+from hub.orchestrator.runtime import Orchestrator, Publisher, utc_now
+from hub.orchestrator.tasks import register_tasks
+from hub.orchestrator.wiring import AgencyAdapter, Wiring
+from hub.settings import Settings
+from hub.store import OutboxEntry, Store
+
+__all__ = ["Hub", "Submitted", "decision_context", "open_hub"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A stored submission: ``created`` is false when the same bytes were already accepted."""
+
+    declaration_id: str
+    created: bool
+
+
+def decision_context(settings: Settings, agencies: Mapping[str, Agency]) -> DecisionContext:
+    """The registers (``HUB_REGISTERS_DIR``) and random seed the merge reads, as ``hub assess``."""
+    folder = settings.registers_dir
+
+    def at(name: str) -> Path | None:
+        return None if folder is None else folder / name
+
+    return DecisionContext(
+        {name: agency.spec for name, agency in agencies.items()},
+        aeo=load_aeo_register(at("aeo.yaml")),
+        mra=load_mra(at("mra.yaml")),
+        random=(
+            RandomSelection(load_random_table(at("random.yaml")), settings.random_seed.encode())
+            if settings.random_seed
+            else None
+        ),
+        offices=load_offices(at("offices.yaml")),
+    )
+
+
+class Hub:
+    """Submission and decisions over one orchestrator (and, embedded, its worker thread)."""
+
+    def __init__(
+        self,
+        orchestrator: Orchestrator,
+        *,
+        app: Celery | None = None,
+        worker: EmbeddedWorker | None = None,
+        relay_interval_s: float | None = None,
+    ) -> None:
+        self.orchestrator = orchestrator
+        self.store = orchestrator.store
+        self.app = app
+        self._worker = worker
+        self._stop = threading.Event()
+        self._relay: threading.Thread | None = None
+        if relay_interval_s:
+            self._relay = threading.Thread(
+                target=self._relay_loop, args=(relay_interval_s,), name="hub-relay", daemon=True
+            )
+            self._relay.start()
+
+    def submit(self, raw: bytes) -> Submitted:
+        """Read, check, store (with its outbox entry), then publish; see the module docstring."""
+        declaration = read_with_warnings(raw).declaration
+        missing = missing_for_assessment(declaration)
+        if missing:
+            raise IncompleteDeclaration(missing)
+        work = (
+            []
+            if declaration.function is DeclarationFunction.CANCELLATION
+            else [OutboxEntry("assess", {"declaration_id": declaration.id})]
+        )
+        accepted = self.store.accept(
+            raw,
+            declaration,
+            wire_format=declaration.source_format.value,
+            received_at=self.orchestrator.clock(),
+            outbox=work,
+        )
+        if accepted.created:
+            self.relay_once()
+        return Submitted(accepted.declaration_id, accepted.created)
+
+    def relay_once(self) -> int:
+        """Publish what the outbox still owes; never raises (the entries stay owed)."""
+        try:
+            return self.orchestrator.relay_once()
+        except Exception as exc:  # the store itself may be briefly unreachable
+            log.warning("outbox relay failed, will retry: %s", exc)
+            return 0
+
+    def exists(self, declaration_id: str) -> bool:
+        """Whether a declaration with this id was accepted."""
+        return self.store.declaration(declaration_id) is not None
+
+    def decision(self, declaration_id: str) -> Decision | None:
+        """The latest decision version, or ``None`` while none is made."""
+        return self.store.latest_decision(declaration_id)
+
+    def history(self, declaration_id: str) -> list[Decision]:
+        """Every decision version, first to latest."""
+        return self.store.decision_history(declaration_id)
+
+    def wait_for_decision(
+        self, declaration_id: str, timeout: float, *, poll_s: float = 0.02
+    ) -> Decision | None:
+        """The decision once every routed agency has answered or been marked pending.
+
+        A decision is only saved in that state, so this polls the store for
+        the first version; ``None`` when ``timeout`` seconds pass first.
+        """
+        end = time.monotonic() + timeout
+        while True:
+            decision = self.decision(declaration_id)
+            if decision is not None or time.monotonic() >= end:
+                return decision
+            time.sleep(poll_s)
+
+    def _relay_loop(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            self.relay_once()
+
+    def close(self) -> None:
+        """Stop the relay and the embedded worker, close adapters, the broker pool and the store."""
+        self._stop.set()
+        if self._relay is not None:
+            self._relay.join(10)
+        try:
+            if self._worker is not None:
+                self._worker.stop()
+        finally:
+            self.orchestrator.close()
+            if self.app is not None:
+                self.app.close()
+            self.store.close()
+
+    def __enter__(self) -> Hub:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_hub(
+    settings: Settings,
+    wiring: Wiring,
+    *,
+    agencies: Mapping[str, Agency] | None = None,
+    adapters: Mapping[str, AgencyAdapter] | None = None,
+    publisher: Publisher | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    migrate: bool = False,
+    embedded_worker: bool | None = None,
+    relay: bool = True,
+) -> Hub:
+    """Compose a hub from ``settings``: the API's, ``hub serve``'s and the tests' entry.
+
+    Embedded (``memory://``) also starts a worker thread on every queue, and
+    migrates the store. ``publisher`` replaces Celery publishing (tests of
+    the outbox inject a failing one).
+    """
+    loaded = dict(agencies) if agencies is not None else load_agencies(settings.agencies_dir)
+    context = decision_context(settings, loaded)
+    store = Store.open(settings.database_url, migrate=migrate or settings.embedded)
+    app: Celery | None = None
+    worker: EmbeddedWorker | None = None
+    try:
+        queues = [settings.queue_prefix + a.spec.queue for a in loaded.values()]
+        queues.append(settings.queue_prefix + "hub.decide")
+        app = create_app(settings, queues)
+        orchestrator = Orchestrator(
+            store=store,
+            agencies=loaded,
+            context=context,
+            wiring=wiring,
+            settings=settings,
+            publisher=publisher or CeleryPublisher(app),
+            clock=clock,
+            adapters=adapters,
+        )
+        register_tasks(app, orchestrator)
+        if settings.embedded if embedded_worker is None else embedded_worker:
+            worker = EmbeddedWorker(app, orchestrator.queues)
+            worker.start()
+    except BaseException:
+        if app is not None:
+            app.close()
+        store.close()
+        raise
+    return Hub(
+        orchestrator,
+        app=app,
+        worker=worker,
+        relay_interval_s=settings.relay_interval_s if relay else None,
+    )

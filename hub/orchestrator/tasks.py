@@ -1,0 +1,35 @@
+"""The Celery tasks: ``hub.assess`` (on each agency's queue) and ``hub.decide``.
+
+Thin wrappers: the orchestration rules live in
+:class:`~hub.orchestrator.runtime.Orchestrator`. A retryable adapter failure
+before the deadline is retried with Celery's own retry (a new message due
+after the backoff), so an agency worker never sleeps on one declaration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+from hub.orchestrator.runtime import ASSESS_TASK, DECIDE_TASK, Orchestrator
+
+__all__ = ["register_tasks"]
+
+
+def register_tasks(app: Celery, orchestrator: Orchestrator) -> None:
+    """Bind ``hub.assess`` and ``hub.decide`` on ``app`` to ``orchestrator``."""
+
+    @app.task(
+        name=ASSESS_TASK, shared=False, bind=True, max_retries=orchestrator.settings.max_retries
+    )  # type: ignore[untyped-decorator]
+    def assess_for_agency(self: Any, declaration_id: str, agency: str, started_at: str) -> None:
+        countdown = orchestrator.assess(
+            declaration_id, agency, started_at, attempt=self.request.retries
+        )
+        if countdown is not None:
+            raise self.retry(countdown=countdown, queue=orchestrator.queue_of(agency))
+
+    @app.task(name=DECIDE_TASK, shared=False)  # type: ignore[untyped-decorator]
+    def decide(declaration_id: str, started_at: str, final: bool = False) -> None:
+        orchestrator.decide(declaration_id, started_at, final)

@@ -1,0 +1,61 @@
+"""How the orchestrator reaches agencies without importing ``adapters/``: a wiring.
+
+``hub/`` must not import ``adapters/`` (DESIGN.md: the core is generic, the
+transports plug in). The orchestrator therefore receives a :class:`Wiring`:
+a function building each agency's adapter and the function naming a request
+(the idempotency key of the agency contract). The composition root passes one
+in; the command line and the API find the installed one through the
+``hub.wiring`` entry point group (``adapters.wiring:wiring`` in this
+distribution), as pluggy finds plug-ins by name rather than by import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.metadata import entry_points
+from typing import Protocol
+
+from hub.agency import Agency
+from hub.errors import HubError
+from hub.model import Declaration
+from hub.model.finding import Finding
+
+__all__ = ["ENTRY_POINT_GROUP", "AgencyAdapter", "Wiring", "WiringMissing", "load_wiring"]
+
+ENTRY_POINT_GROUP = "hub.wiring"
+
+
+class AgencyAdapter(Protocol):
+    """The adapter protocol as the orchestrator uses it (``adapters.Adapter``)."""
+
+    def assess(self, view: Declaration, deadline: datetime) -> list[Finding]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What the orchestrator needs from the adapters package.
+
+    ``adapter_for(agency)`` builds (and checks) the agency's adapter;
+    ``request_id(view, agency)`` is the idempotency key of asking ``agency``
+    about ``view``: the same view asked again has the same key.
+    """
+
+    adapter_for: Callable[[Agency], AgencyAdapter]
+    request_id: Callable[[Declaration, str], str]
+
+
+class WiringMissing(HubError):
+    """No ``hub.wiring`` entry point is installed (the adapters package is missing)."""
+
+
+def load_wiring(name: str = "default") -> Wiring:
+    """The wiring installed under ``name`` in the ``hub.wiring`` entry point group."""
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name == name:
+            factory: Callable[[], Wiring] = ep.load()
+            return factory()
+    raise WiringMissing(f"no {ENTRY_POINT_GROUP} entry point named {name!r}: reinstall the hub")

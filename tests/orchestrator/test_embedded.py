@@ -1,0 +1,147 @@
+"""The orchestration embedded: one process, SQLite, memory:// broker and a worker thread."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from celery import Celery
+
+from adapters import FunctionAdapter
+from hub.decision import AgencyStatus
+from hub.errors import AdapterError, IngestError
+from hub.model import Declaration
+from hub.model.finding import Finding
+from hub.orchestrator import CeleryPublisher, Hub
+from tests.orchestrator.support import CHICKEN, embedded_hub, quick_agencies, wait_for_versions
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[Hub]:
+    with embedded_hub(tmp_path) as h:
+        yield h
+
+
+def test_a_submission_gets_one_coordinated_decision(hub: Hub) -> None:
+    submitted = hub.submit(CHICKEN.read_bytes())
+    decision = hub.wait_for_decision(submitted.declaration_id, 10)
+    assert decision is not None
+    assert decision.version == 1
+    assert decision.agencies["vet"].channel.value == "red"
+    assert not decision.pending
+    assert {a.agency for a in hub.store.answers(submitted.declaration_id)} == set(decision.agencies)
+
+
+def test_the_same_bytes_again_are_the_same_declaration(hub: Hub) -> None:
+    first = hub.submit(CHICKEN.read_bytes())
+    again = hub.submit(CHICKEN.read_bytes())
+    assert (again.declaration_id, again.created) == (first.declaration_id, False)
+
+
+def test_an_unreadable_message_is_refused_before_anything_is_stored(hub: Hub) -> None:
+    with pytest.raises(IngestError):
+        hub.submit(b"<Declaration><oops></Declaration>")
+    assert hub.store.unpublished() == []
+
+
+def test_a_late_agency_is_pending_with_its_fail_safe_then_amends(tmp_path: Path) -> None:
+    def slow_vet(view: Declaration) -> list[Finding]:
+        time.sleep(1.2)
+        return []
+
+    agencies = quick_agencies(0.8, vet=0.3)
+    slow = FunctionAdapter(slow_vet, agency="vet")
+    with embedded_hub(tmp_path, agencies=agencies, adapters={"vet": slow}) as hub:
+        submitted = hub.submit(CHICKEN.read_bytes())
+        first = hub.wait_for_decision(submitted.declaration_id, 10)
+        assert first is not None
+        assert first.pending == ("vet",)
+        assert first.agencies["vet"].channel.value == "yellow"  # vet's fail-safe
+        assert first.agencies["vet"].status is AgencyStatus.PENDING
+        history = wait_for_versions(hub, submitted.declaration_id, 2)
+    amended = history[1]
+    assert (amended.version, amended.supersedes) == (2, 1)
+    assert amended.pending == ()
+    assert amended.agencies["vet"].status is AgencyStatus.MAY_PROCEED
+    assert "late answer from vet" in (amended.note or "")
+    late = [a for a in hub.store.answers(submitted.declaration_id) if a.agency == "vet"]
+    assert [a.late for a in late] == [True]
+
+
+def test_a_failing_agency_is_retried_before_its_deadline(tmp_path: Path) -> None:
+    calls: list[float] = []
+
+    def flaky(view: Declaration) -> list[Finding]:
+        calls.append(time.monotonic())
+        if len(calls) < 3:
+            raise AdapterError("connection reset", agency="customs")
+        return []
+
+    adapter = FunctionAdapter(flaky, agency="customs")
+    agencies = quick_agencies(customs=5.0)  # a retry's countdown waits on a 1 s timer tick
+    with embedded_hub(
+        tmp_path, agencies=agencies, adapters={"customs": adapter}, retry_backoff_s=0.05
+    ) as hub:
+        submitted = hub.submit(CHICKEN.read_bytes())
+        decision = hub.wait_for_decision(submitted.declaration_id, 10)
+    assert decision is not None
+    assert len(calls) == 3
+    assert decision.agencies["customs"].status is AgencyStatus.MAY_PROCEED
+
+
+class FlakyBroker:
+    """A publisher that fails until it is given a real one: a broker outage."""
+
+    def __init__(self) -> None:
+        self.inner: CeleryPublisher | None = None
+        self.refused = 0
+
+    def publish(
+        self, task: str, kwargs: dict[str, Any], *, queue: str, countdown: float | None = None
+    ) -> None:
+        if self.inner is None:
+            self.refused += 1
+            raise ConnectionError("broker unreachable")
+        self.inner.publish(task, kwargs, queue=queue, countdown=countdown)
+
+
+def test_a_broker_outage_delays_the_decision_but_loses_nothing(tmp_path: Path) -> None:
+    broker = FlakyBroker()
+    with embedded_hub(tmp_path, publisher=broker, relay=False) as hub:
+        submitted = hub.submit(CHICKEN.read_bytes())
+        assert submitted.created
+        assert broker.refused == 1
+        [owed] = hub.store.unpublished()
+        assert owed.declaration_id == submitted.declaration_id
+        assert owed.attempts == 1
+        assert hub.wait_for_decision(submitted.declaration_id, 0.3) is None
+        assert isinstance(hub.app, Celery)
+        broker.inner = CeleryPublisher(hub.app)
+        assert hub.relay_once() == 1
+        decision = hub.wait_for_decision(submitted.declaration_id, 10)
+        assert hub.store.unpublished() == []
+    assert decision is not None
+    assert decision.agencies["vet"].channel.value == "red"
+
+
+def test_an_answer_already_recorded_is_not_asked_again(tmp_path: Path) -> None:
+    asked: list[datetime] = []
+
+    def counted(view: Declaration) -> list[Finding]:
+        asked.append(datetime.now())
+        return []
+
+    adapter = FunctionAdapter(counted, agency="police")
+    with embedded_hub(tmp_path, adapters={"police": adapter}) as hub:
+        submitted = hub.submit(CHICKEN.read_bytes())
+        decision = hub.wait_for_decision(submitted.declaration_id, 10)
+        assert decision is not None
+        started = datetime.now().astimezone().isoformat()
+        assert hub.orchestrator.assess(submitted.declaration_id, "police", started) is None
+        assert hub.orchestrator.decide(submitted.declaration_id, started, True) == decision
+    assert len(asked) == 1
+    assert len(hub.history(submitted.declaration_id)) == 1
