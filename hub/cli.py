@@ -19,6 +19,7 @@ import typer
 
 from hub._cli_db import db_app
 from hub._cli_profiles import profiles_app
+from hub._cli_serve import serve, worker
 from hub.agency import load_agencies
 from hub.assess import Assessor
 from hub.decision import (
@@ -42,6 +43,8 @@ app = typer.Typer(
 )
 app.add_typer(profiles_app, name="profiles")
 app.add_typer(db_app, name="db")
+app.command()(serve)
+app.command()(worker)
 
 _MESSAGE_SUFFIXES = {".xml", ".edi", ".edifact", ".txt"}
 
