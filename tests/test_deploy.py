@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 import typer
 import yaml
@@ -37,14 +36,19 @@ def _hub_services() -> dict[str, list[str]]:
     }
 
 
-def _resolve(argv: list[str]) -> tuple[click.Command, list[str]]:
-    """The click command ``argv`` reaches in the hub CLI, and its remaining arguments."""
-    command: click.Command = typer.main.get_command(app)
+def _resolve(argv: list[str]) -> tuple[Any, list[str]]:
+    """The command ``argv`` reaches in the hub CLI, and its remaining arguments.
+
+    Typer ships its own copy of click, so groups are told by their
+    ``get_command`` method, not by ``isinstance`` against the click package.
+    """
+    command: Any = typer.main.get_command(app)
     rest = argv[1:]
-    while isinstance(command, click.Group) and rest and not rest[0].startswith("-"):
-        sub = command.get_command(click.Context(command), rest[0])
+    while hasattr(command, "get_command") and rest and not rest[0].startswith("-"):
+        sub = command.get_command(command.context_class(command), rest[0])
         assert sub is not None, f"'hub {' '.join(argv[1:])}': no command {rest[0]!r}"
         command, rest = sub, rest[1:]
+    assert not hasattr(command, "get_command"), f"'hub {' '.join(argv[1:])}' names no command"
     return command, rest
 
 
