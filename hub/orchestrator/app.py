@@ -118,10 +118,11 @@ class EmbeddedWorker:
         if not self._thread.is_alive():
             return
         worker_state.should_terminate = 0
-        # The memory transport's loop checks for shutdown between 2 s polls;
-        # a message wakes it at once.
+        # Celery's loop for polling transports waits up to 2 s for a message,
+        # then checks for shutdown and waits once more: a message wakes each wait.
         with contextlib.suppress(Exception):
-            self.app.send_task(WAKE_TASK, queue=self._queues[-1], routing_key=self._queues[-1])
+            for _ in range(2):
+                self.app.send_task(WAKE_TASK, queue=self._queues[-1], routing_key=self._queues[-1])
         try:
             self._thread.join(timeout)
         finally:
