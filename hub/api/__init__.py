@@ -5,6 +5,6 @@ narrowing of decisions; until then the API serves the officers' contract and
 must not be exposed beyond a trusted network.
 """
 
-from hub.api.app import PROBLEM_JSON, create_api, problem
+from hub.api.app import EDIFACT, PROBLEM_JSON, create_api, negotiate, problem
 
-__all__ = ["PROBLEM_JSON", "create_api", "problem"]
+__all__ = ["EDIFACT", "PROBLEM_JSON", "create_api", "negotiate", "problem"]
