@@ -78,7 +78,7 @@ class AgencySpec(_Spec):
     name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")  # equals the folder name
     title: str
     concerns: Concerns
-    queue: str  # its Celery / AMQP queue
+    queue: str  # its own queue (an AMQP agency consumes it); the hub assesses on hub.assess.<queue>
     deadline_s: float = Field(gt=0)  # after this the fail-safe finding stands in
     fail_safe: RequestedChannel  # never green: an unanswered agency is not a clearance
     findings_visible_to: tuple[str, ...] = ()  # other agencies (and 'jtc') that may read

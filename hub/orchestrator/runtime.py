@@ -38,11 +38,30 @@ from hub.routing import route, view_for
 from hub.settings import Settings
 from hub.store import Store
 
-__all__ = ["ASSESS_TASK", "DECIDE_QUEUE", "DECIDE_TASK", "Orchestrator", "Publisher", "utc_now"]
+__all__ = [
+    "ASSESS_QUEUE_PREFIX",
+    "ASSESS_TASK",
+    "DECIDE_QUEUE",
+    "DECIDE_TASK",
+    "Orchestrator",
+    "Publisher",
+    "assessment_queue",
+    "utc_now",
+]
 
 ASSESS_TASK = "hub.assess"
 DECIDE_TASK = "hub.decide"
 DECIDE_QUEUE = "hub.decide"
+# The hub's own Celery queue for an agency's assessments is named after, but
+# distinct from, the agency's queue in agency.yaml: an AMQP agency consumes
+# that one itself, and must never receive the hub's Celery task messages.
+ASSESS_QUEUE_PREFIX = "hub.assess."
+
+
+def assessment_queue(queue_prefix: str, agency_queue: str) -> str:
+    """The Celery queue carrying the hub's assessment tasks for one agency."""
+    return queue_prefix + ASSESS_QUEUE_PREFIX + agency_queue
+
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +124,8 @@ class Orchestrator:
             adapter.close()
 
     def queue_of(self, agency: str) -> str:
-        """The Celery queue of ``agency``'s assessments (its agency.yaml queue, prefixed)."""
-        return self.settings.queue_prefix + self._specs[agency].queue
+        """The Celery queue of ``agency``'s assessments (see :func:`assessment_queue`)."""
+        return assessment_queue(self.settings.queue_prefix, self._specs[agency].queue)
 
     @property
     def decide_queue(self) -> str:

@@ -38,7 +38,13 @@ from hub.errors import IncompleteDeclaration
 from hub.ingest import read_with_warnings
 from hub.model import DeclarationFunction, missing_for_assessment
 from hub.orchestrator.app import CeleryPublisher, EmbeddedWorker, create_app
-from hub.orchestrator.runtime import Orchestrator, Publisher, utc_now
+from hub.orchestrator.runtime import (
+    DECIDE_QUEUE,
+    Orchestrator,
+    Publisher,
+    assessment_queue,
+    utc_now,
+)
 from hub.orchestrator.tasks import register_tasks
 from hub.orchestrator.wiring import AgencyAdapter, Wiring
 from hub.settings import Settings
@@ -211,8 +217,8 @@ def open_hub(
     app: Celery | None = None
     worker: EmbeddedWorker | None = None
     try:
-        queues = [settings.queue_prefix + a.spec.queue for a in loaded.values()]
-        queues.append(settings.queue_prefix + "hub.decide")
+        queues = [assessment_queue(settings.queue_prefix, a.spec.queue) for a in loaded.values()]
+        queues.append(settings.queue_prefix + DECIDE_QUEUE)
         app = create_app(settings, queues)
         orchestrator = Orchestrator(
             store=store,

@@ -12,11 +12,13 @@ import pytest
 from celery import Celery
 
 from adapters import FunctionAdapter
+from hub.agency import load_agencies
 from hub.decision import AgencyStatus
 from hub.errors import AdapterError, IngestError
 from hub.model import Declaration
 from hub.model.finding import Finding
 from hub.orchestrator import CeleryPublisher, Hub
+from hub.orchestrator.runtime import assessment_queue
 from tests.orchestrator.support import CHICKEN, embedded_hub, quick_agencies, wait_for_versions
 
 
@@ -145,3 +147,10 @@ def test_an_answer_already_recorded_is_not_asked_again(tmp_path: Path) -> None:
         assert hub.orchestrator.decide(submitted.declaration_id, started, True) == decision
     assert len(asked) == 1
     assert len(hub.history(submitted.declaration_id)) == 1
+
+
+def test_the_hubs_assessment_queue_is_never_an_agencys_own_queue() -> None:
+    for agency in load_agencies().values():
+        celery_queue = assessment_queue("", agency.spec.queue)
+        assert celery_queue != agency.spec.queue  # an AMQP agency consumes its own queue
+        assert celery_queue == "hub.assess." + agency.spec.queue
