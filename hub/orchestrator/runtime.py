@@ -159,6 +159,19 @@ class Orchestrator:
                 done += 1
             return done
 
+    def recover(self, limit: int = 1000) -> int:
+        """Start again each declaration published but never decided; how many.
+
+        Embedded, queued tasks live in memory and die with the process; the
+        store knows which declarations were published and not decided. The
+        assessments are idempotent, so an agency that answered is not asked
+        again, and deadlines run afresh from this publication.
+        """
+        undecided = self.store.undecided(limit)
+        for declaration_id in undecided:
+            self.start(declaration_id)
+        return len(undecided)
+
     def start(self, declaration_id: str) -> None:
         """Publish an assessment per routed agency and the final decide after the deadlines."""
         declaration = self.store.declaration(declaration_id)

@@ -234,6 +234,9 @@ def open_hub(
         if settings.embedded if embedded_worker is None else embedded_worker:
             worker = EmbeddedWorker(app, orchestrator.queues)
             worker.start()
+            # The in-process broker forgot whatever was queued when the last
+            # process stopped: start those declarations again.
+            orchestrator.recover()
     except BaseException:
         if app is not None:
             app.close()

@@ -392,6 +392,27 @@ class Store:
                 for row in rows
             ]
 
+    def undecided(self, limit: int = 100) -> list[str]:
+        """Declarations whose assessment was published but that have no decision yet.
+
+        An embedded hub keeps its queued tasks in memory; after a restart these
+        declarations would wait for ever, so the hub starts them again (the
+        assessments are idempotent: agencies that answered are not asked twice).
+        """
+        with self._transaction() as session:
+            decided = select(DecisionRecord.declaration_id).where(
+                DecisionRecord.declaration_id == OutboxRecord.declaration_id
+            )
+            rows = session.scalars(
+                select(OutboxRecord.declaration_id)
+                .where(OutboxRecord.topic == "assess")
+                .where(OutboxRecord.published_at.is_not(None))
+                .where(~decided.exists())
+                .order_by(OutboxRecord.id)
+                .limit(limit)
+            ).all()
+            return list(dict.fromkeys(rows))
+
     def mark_published(self, ids: Sequence[int], at: datetime) -> int:
         """Record that these entries were published at ``at``; how many were still unpublished.
 

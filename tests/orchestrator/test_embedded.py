@@ -154,3 +154,30 @@ def test_the_hubs_assessment_queue_is_never_an_agencys_own_queue() -> None:
         celery_queue = assessment_queue("", agency.spec.queue)
         assert celery_queue != agency.spec.queue  # an AMQP agency consumes its own queue
         assert celery_queue == "hub.assess." + agency.spec.queue
+
+
+class ForgetfulBroker:
+    """Accepts every task and loses it, as an in-process broker does when its process stops."""
+
+    def __init__(self) -> None:
+        self.lost = 0
+
+    def publish(
+        self, task: str, kwargs: dict[str, Any], *, queue: str, countdown: float | None = None
+    ) -> None:
+        self.lost += 1
+
+
+def test_a_restarted_embedded_hub_starts_what_its_last_process_lost(tmp_path: Path) -> None:
+    forgetful = ForgetfulBroker()
+    with embedded_hub(tmp_path, publisher=forgetful) as first:
+        submitted = first.submit(CHICKEN.read_bytes())
+        assert forgetful.lost > 0  # published (the outbox is marked) but never run
+        assert first.store.unpublished() == []
+        assert first.store.undecided() == [submitted.declaration_id]
+
+    with embedded_hub(tmp_path) as second:  # same SQLite file, a new process's broker
+        decision = second.wait_for_decision(submitted.declaration_id, 10)
+        assert second.store.undecided() == []
+    assert decision is not None
+    assert decision.agencies["vet"].channel.value == "red"

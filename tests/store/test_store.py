@@ -219,3 +219,16 @@ def _accept_in_child(url: str, barrier: Barrier, results: object) -> None:
             RAW, declaration, wire_format="xml", received_at=NOW, outbox=[OutboxEntry("assess")]
         )
         results.put(accepted.created)  # type: ignore[attr-defined]
+
+
+def test_undecided_lists_published_declarations_without_a_decision(store: Store) -> None:
+    _accept(store, RAW, OutboxEntry("assess", {"declaration_id": CHICKEN.id}))
+    assert store.undecided() == []  # not yet published: the relay's business, not recovery's
+
+    [row] = store.unpublished()
+    store.mark_published([row.id], NOW)
+    assert store.undecided() == [CHICKEN.id]
+
+    first, _ = _first_two()
+    store.save_decision(first)
+    assert store.undecided() == []
