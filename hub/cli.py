@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 
 from hub._cli_db import db_app
+from hub._cli_demo import demo
 from hub._cli_profiles import profiles_app
 from hub._cli_serve import serve, worker
 from hub.agency import load_agencies
@@ -45,6 +46,7 @@ app.add_typer(profiles_app, name="profiles")
 app.add_typer(db_app, name="db")
 app.command()(serve)
 app.command()(worker)
+app.command()(demo)
 
 _MESSAGE_SUFFIXES = {".xml", ".edi", ".edifact", ".txt"}
 
