@@ -18,6 +18,9 @@ so one compose file or one shell configures them all:
 - ``HUB_MAX_RETRIES``: retries of a failed agency call before its deadline
   (default 5); ``HUB_RETRY_BACKOFF_S``: the first backoff, doubled each time
   (default 0.2).
+- ``HUB_MAX_REASKS``: how many times an agency still pending after the
+  decision is asked again, one deadline apart, so that its answer can amend
+  the decision (default 3).
 - ``HUB_RELAY_INTERVAL_S``: how often the outbox relay looks for unpublished
   work (default 1).
 """
@@ -53,6 +56,7 @@ class Settings:
     submission_wait_s: float = 30.0
     queue_prefix: str = ""
     max_retries: int = 5
+    max_reasks: int = 3
     retry_backoff_s: float = 0.2
     relay_interval_s: float = 1.0
 
@@ -95,6 +99,7 @@ class Settings:
             submission_wait_s=number("HUB_SUBMISSION_WAIT", 30.0),
             queue_prefix=text("HUB_QUEUE_PREFIX") or "",
             max_retries=int(number("HUB_MAX_RETRIES", 5)),
+            max_reasks=int(number("HUB_MAX_REASKS", 3)),
             retry_backoff_s=number("HUB_RETRY_BACKOFF_S", 0.2),
             relay_interval_s=number("HUB_RELAY_INTERVAL_S", 1.0),
         )

@@ -198,9 +198,14 @@ class Orchestrator:
     # One agency's assessment
 
     def assess(
-        self, declaration_id: str, agency: str, started_at: str, attempt: int = 0
+        self, declaration_id: str, agency: str, started_at: str, attempt: int = 0, reask: int = 0
     ) -> float | None:
-        """Ask ``agency`` about its view and record the answer; a retry countdown, or ``None``."""
+        """Ask ``agency`` about its view and record the answer; a retry countdown, or ``None``.
+
+        ``reask`` counts the times an agency left pending by a decision has
+        been asked again (0: the first ask); each that fails schedules the
+        next, one deadline later, up to ``settings.max_reasks``.
+        """
         declaration = self.store.declaration(declaration_id)
         if declaration is None or agency not in self._specs:
             log.warning("assess %s for %s: unknown declaration or agency", declaration_id, agency)
@@ -224,6 +229,8 @@ class Orchestrator:
                 backoff: float = self.settings.retry_backoff_s * 2.0**attempt
                 return max(0.0, min(backoff, (deadline - now).total_seconds()))
             log.warning("%s gave no answer on %s: %s", agency, declaration_id, exc)
+            if reask:
+                self._reask(declaration_id, agency, reask + 1)
             return None
         answered_at = self.clock()
         self.store.record_answer(
@@ -236,6 +243,27 @@ class Orchestrator:
         )
         self._request_decision(declaration_id, started_at)
         return None
+
+    def _reask(self, declaration_id: str, agency: str, n: int) -> None:
+        """Ask a pending ``agency`` again (the ``n``-th time), after a pause of one deadline.
+
+        The request id is the same, so an agency that is slow rather than
+        gone answers once; its answer is recorded and amends the decision.
+        """
+        if n > self.settings.max_reasks:
+            return
+        delay = 0.0 if n == 1 else self._specs[agency].deadline_s
+        self.publisher.publish(
+            ASSESS_TASK,
+            {
+                "declaration_id": declaration_id,
+                "agency": agency,
+                "started_at": (self.clock() + timedelta(seconds=delay)).isoformat(),
+                "reask": n,
+            },
+            queue=self.queue_of(agency),
+            countdown=delay or None,
+        )
 
     def _request_decision(self, declaration_id: str, started_at: str) -> None:
         self.publisher.publish(
@@ -279,7 +307,9 @@ class Orchestrator:
                 now=now,
                 pending=missing,
             )
-            self.store.save_decision(decision)
+            if self.store.save_decision(decision):
+                for name in missing:  # their answer may still come: it will amend
+                    self._reask(declaration_id, name, 1)
             return decision
         current = previous
         for name in previous.pending:

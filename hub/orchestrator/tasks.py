@@ -23,9 +23,11 @@ def register_tasks(app: Celery, orchestrator: Orchestrator) -> None:
     @app.task(
         name=ASSESS_TASK, shared=False, bind=True, max_retries=orchestrator.settings.max_retries
     )  # type: ignore[untyped-decorator]
-    def assess_for_agency(self: Any, declaration_id: str, agency: str, started_at: str) -> None:
+    def assess_for_agency(
+        self: Any, declaration_id: str, agency: str, started_at: str, reask: int = 0
+    ) -> None:
         countdown = orchestrator.assess(
-            declaration_id, agency, started_at, attempt=self.request.retries
+            declaration_id, agency, started_at, attempt=self.request.retries, reask=reask
         )
         if countdown is not None:
             raise self.retry(countdown=countdown, queue=orchestrator.queue_of(agency))

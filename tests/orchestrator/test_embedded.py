@@ -14,7 +14,7 @@ from celery import Celery
 from adapters import FunctionAdapter
 from hub.agency import load_agencies
 from hub.decision import AgencyStatus
-from hub.errors import AdapterError, IngestError
+from hub.errors import AdapterError, AdapterRefused, IngestError
 from hub.model import Declaration
 from hub.model.finding import Finding
 from hub.orchestrator import CeleryPublisher, Hub
@@ -181,3 +181,24 @@ def test_a_restarted_embedded_hub_starts_what_its_last_process_lost(tmp_path: Pa
         assert second.store.undecided() == []
     assert decision is not None
     assert decision.agencies["vet"].channel.value == "red"
+
+
+def test_an_agency_that_failed_is_asked_again_and_its_answer_amends(tmp_path: Path) -> None:
+    first_call: list[float] = []
+
+    def unavailable_then_back(view: Declaration) -> list[Finding]:
+        first_call.append(time.monotonic())
+        if time.monotonic() - first_call[0] < 0.6:
+            raise AdapterRefused("service unavailable", agency="vet")
+        return []
+
+    agencies = quick_agencies(0.8, vet=0.3)
+    vet = FunctionAdapter(unavailable_then_back, agency="vet")
+    with embedded_hub(tmp_path, agencies=agencies, adapters={"vet": vet}) as hub:
+        submitted = hub.submit(CHICKEN.read_bytes())
+        first = hub.wait_for_decision(submitted.declaration_id, 10)
+        assert first is not None and first.pending == ("vet",)
+        history = wait_for_versions(hub, submitted.declaration_id, 2)
+    assert history[1].pending == ()
+    assert history[1].agencies["vet"].status is AgencyStatus.MAY_PROCEED
+    assert len(first_call) >= 2  # asked again after the decision left it pending
