@@ -1,23 +1,39 @@
 """The bundled agencies' risk modules, run in the hub's own process.
 
 An agency whose profiles live in ``agencies/<name>/`` needs no service of its
-own: its rule set is compiled once, when the adapter is built, and each view
-is evaluated directly. It honours the same protocol as the remote adapters, so
+own: its rule set is compiled when the adapter is built, and each view is
+evaluated directly. It honours the same protocol as the remote adapters, so
 the orchestrator cannot tell them apart.
+
+Officers change profiles while the hub is clearing goods, so the adapter
+watches its agency's folder (file names, sizes and modification times, looked
+at no more often than ``reload_interval_s``) and recompiles when it changes,
+without a restart. A change that does not load cleanly never replaces the
+working set: a new broken profile file, or an agency that no longer loads,
+leaves the previous rules in force and the reason in :attr:`error`.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
+from pathlib import Path
 
 from adapters.base import remaining_seconds
-from hub.agency import Agency
+from hub.agency import Agency, load_agency
+from hub.errors import HubError
 from hub.model import Declaration
 from hub.model.finding import Finding
-from hub.rules import ProfileStatus
+from hub.rules import ProfileStatus, RuleSet
 
 __all__ = ["InProcessAdapter", "utc_now"]
+
+log = logging.getLogger(__name__)
+
+_Fingerprint = tuple[tuple[str, int, int], ...]
 
 
 def utc_now() -> datetime:
@@ -25,8 +41,18 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _fingerprint(folder: Path) -> _Fingerprint:
+    """Every file of the agency folder with its size and modification time."""
+    found = []
+    for path in folder.rglob("*"):
+        if path.is_file():
+            stat = path.stat()
+            found.append((str(path.relative_to(folder)), stat.st_size, stat.st_mtime_ns))
+    return tuple(sorted(found))
+
+
 class InProcessAdapter:
-    """Evaluates ``agency``'s compiled rule set on each view.
+    """Evaluates ``agency``'s compiled rule set on each view, reloading it when it changes.
 
     The rule language needs the moment of assessment (``at``: which profiles
     are valid, how old a certificate is) while the protocol carries only a
@@ -34,7 +60,8 @@ class InProcessAdapter:
     the wall clock, as for live traffic; tests, replays and back-tests pass a
     fixed clock so the same view always gives the same findings. ``statuses``
     chooses the profiles that select goods (active ones; add testing for a
-    shadow run).
+    shadow run). ``reload_interval_s`` bounds how often the folder is looked
+    at; ``None`` never reloads.
 
     A view whose deadline has passed is not assessed
     (:class:`~hub.errors.AdapterTimeout`), like on every other transport.
@@ -48,14 +75,51 @@ class InProcessAdapter:
         *,
         clock: Callable[[], datetime] = utc_now,
         statuses: Collection[ProfileStatus] = (ProfileStatus.ACTIVE,),
+        reload_interval_s: float | None = 1.0,
     ) -> None:
         self.agency = agency.name
+        self.error: HubError | None = None
         self._clock = clock
-        self._rules = agency.compile(statuses=statuses)
+        self._statuses = tuple(statuses)
+        self._folder = agency.folder
+        self._rejected = {error.file for error in agency.rejected}
+        self._rules = agency.compile(statuses=self._statuses)
+        self._interval = reload_interval_s
+        self._seen = _fingerprint(self._folder) if reload_interval_s is not None else ()
+        self._looked_at = time.monotonic()
+        self._lock = threading.Lock()
+
+    @property
+    def rules(self) -> RuleSet:
+        """The rule set in force, reloaded first if the agency folder changed."""
+        if self._interval is not None and time.monotonic() - self._looked_at >= self._interval:
+            with self._lock:
+                self._reload_if_changed()
+        return self._rules
 
     def assess(self, view: Declaration, deadline: datetime) -> list[Finding]:
         remaining_seconds(deadline, agency=self.agency)
-        return self._rules.evaluate(view, at=self._clock())
+        return self.rules.evaluate(view, at=self._clock())
 
     def close(self) -> None:
         """Nothing to release: the rule set is plain memory."""
+
+    def _reload_if_changed(self) -> None:
+        self._looked_at = time.monotonic()
+        seen = _fingerprint(self._folder)
+        if seen == self._seen:
+            return
+        self._seen = seen
+        try:
+            agency = load_agency(self._folder)
+            rejected = {error.file for error in agency.rejected}
+            new = [error for error in agency.rejected if error.file not in self._rejected]
+            if new:
+                raise new[0]
+            rules = agency.compile(statuses=self._statuses)
+        except HubError as exc:
+            self.error = exc
+            log.warning("%s: change not applied, the previous rules stay: %s", self.agency, exc)
+            return
+        self._rules, self._rejected, self.error = rules, rejected, None
+        log.info("%s: rules reloaded (%d profiles)", self.agency, len(rules))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
 from adapters import Adapter, InProcessAdapter
-from hub.agency import load_agencies
+from hub.agency import load_agencies, load_agency
 from hub.assess import Assessor
-from hub.errors import AdapterTimeout
+from hub.errors import AdapterTimeout, InvalidProfile
 from hub.model import Declaration
 from hub.model.finding import RequestedChannel
 from hub.routing import view_for
@@ -53,3 +56,46 @@ def test_a_view_past_its_deadline_is_not_assessed(phyto_view: Declaration) -> No
     adapter = InProcessAdapter(load_agencies()["phyto"], clock=lambda: TODAY)
     with pytest.raises(AdapterTimeout):
         adapter.assess(phyto_view, soon(-0.1))
+
+
+def _touch(path: Path, text: str) -> None:
+    """Write ``text`` and move the modification time on, so no clock granularity hides it."""
+    path.write_text(text, encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+
+
+def test_a_changed_profile_is_used_without_a_restart(
+    tmp_path: Path, phyto_view: Declaration
+) -> None:
+    folder = tmp_path / "phyto"
+    shutil.copytree(load_agencies()["phyto"].folder, folder)
+    adapter = InProcessAdapter(load_agency(folder), clock=lambda: TODAY, reload_interval_s=0)
+    assert "PHY-DOC-001" in {f.profile_id for f in adapter.assess(phyto_view, soon(2))}
+
+    profile = folder / "profiles" / "PHY-DOC-001.yaml"
+    _touch(
+        profile, profile.read_text(encoding="utf-8").replace("status: active", "status: retired")
+    )
+
+    assert "PHY-DOC-001" not in {f.profile_id for f in adapter.assess(phyto_view, soon(2))}
+    assert adapter.error is None
+
+
+def test_a_broken_change_leaves_the_working_rules_in_force(
+    tmp_path: Path, phyto_view: Declaration
+) -> None:
+    folder = tmp_path / "phyto"
+    shutil.copytree(load_agencies()["phyto"].folder, folder)
+    adapter = InProcessAdapter(load_agency(folder), clock=lambda: TODAY, reload_interval_s=0)
+    before = adapter.assess(phyto_view, soon(2))
+
+    _touch(folder / "profiles" / "PHY-BROKEN-001.yaml", "id: PHY-BROKEN-001\nscore: [\n")
+    profile = folder / "profiles" / "PHY-DOC-001.yaml"
+    _touch(
+        profile, profile.read_text(encoding="utf-8").replace("status: active", "status: retired")
+    )
+
+    assert adapter.assess(phyto_view, soon(2)) == before  # nothing of the change applied
+    assert isinstance(adapter.error, InvalidProfile)
+    assert "PHY-BROKEN-001" in str(adapter.error)
