@@ -9,10 +9,14 @@ gets a unique violation, and the store reads what the first wrote.
 SQLite (embedded mode) is opened so several processes can share one file:
 - WAL journal, so readers never block the writer;
 - ``busy_timeout`` so a writer waits for the lock instead of failing at once;
-- ``BEGIN IMMEDIATE`` on every transaction: the write lock is taken at the
-  start, so a transaction that read first cannot fail later on a stale
-  snapshot (SQLITE_BUSY_SNAPSHOT, which ``busy_timeout`` does not retry).
-  Transactions are therefore serialised; the store's are short.
+- ``BEGIN IMMEDIATE`` on every transaction that may write: the write lock is
+  taken at the start, so a transaction that read first cannot fail later on a
+  stale snapshot (SQLITE_BUSY_SNAPSHOT, which ``busy_timeout`` does not
+  retry). Writers are therefore serialised; the store's are short. A
+  read-only transaction (execution option ``READ_ONLY``) begins deferred:
+  WAL gives it a snapshot without waiting for writers.
+- pooled connections, set up once (the PRAGMAs cost more than most queries);
+  a forked child drops the pool it inherited rather than share its sockets.
 - ``foreign_keys=ON``, off by default in SQLite;
 - ``synchronous=FULL``: an accepted declaration is durable before it is
   acknowledged, which is the outbox's whole promise.
@@ -20,17 +24,19 @@ SQLite (embedded mode) is opened so several processes can share one file:
 
 from __future__ import annotations
 
+import os
+import weakref
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from hub.store.settings import normalise_url
 
-__all__ = ["BUSY_TIMEOUT_MS", "open_engine"]
+__all__ = ["BUSY_TIMEOUT_MS", "READ_ONLY", "open_engine"]
 
 BUSY_TIMEOUT_MS = 10_000
+READ_ONLY = "hub_read_only"  # execution option: a transaction that only reads
 
 
 def open_engine(url: str) -> Engine:
@@ -38,12 +44,22 @@ def open_engine(url: str) -> Engine:
     parsed = make_url(normalise_url(url))
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
-    # One connection per checkout: SQLite connections are cheap, and a pooled
-    # one would outlive a fork into a worker process.
-    engine = create_engine(parsed, poolclass=NullPool)
+    engine = create_engine(parsed, pool_size=8, max_overflow=8)
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
+    _drop_pool_after_fork(engine)
     return engine
+
+
+def _drop_pool_after_fork(engine: Engine) -> None:
+    reference = weakref.ref(engine)
+
+    def after_fork_in_child() -> None:
+        inherited = reference()
+        if inherited is not None:
+            inherited.dispose(close=False)  # the parent still owns those connections
+
+    os.register_at_fork(after_in_child=after_fork_in_child)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -61,4 +77,5 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -36,7 +36,7 @@ from hub.decision.model import Decision
 from hub.errors import ConflictingRecord, StoreError, VersionGap
 from hub.model.declaration import Declaration
 from hub.model.finding import Finding
-from hub.store.engine import open_engine
+from hub.store.engine import READ_ONLY, open_engine
 from hub.store.migrate import upgrade
 from hub.store.records import Accepted, Answer, OutboxEntry, OutboxRow, RawMessage
 from hub.store.schema import (
@@ -49,6 +49,8 @@ from hub.store.schema import (
 from hub.store.settings import database_url
 
 __all__ = ["Store"]
+
+_DECLARATION_CACHE = 10_000  # declarations kept in memory per process
 
 _FINDINGS = TypeAdapter(tuple[Finding, ...])
 
@@ -64,6 +66,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # A stored declaration never changes: read it once per process.
+        self._declarations: dict[str, Declaration] = {}
 
     @classmethod
     def open(cls, url: str | None = None, *, migrate: bool = False) -> Store:
@@ -103,7 +107,15 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
+        """A read-write transaction (on SQLite: BEGIN IMMEDIATE, see hub.store.engine)."""
         with self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        """A read-only transaction: on SQLite a deferred BEGIN, which WAL never blocks."""
+        with self._sessions.begin() as session:
+            session.connection(execution_options={READ_ONLY: True})
             yield session
 
     # Messages and declarations
@@ -181,17 +193,26 @@ class Store:
 
     def declaration(self, declaration_id: str) -> Declaration | None:
         """The canonical declaration as accepted, or ``None``."""
-        with self._transaction() as session:
+        cached = self._declarations.get(declaration_id)
+        if cached is not None:
+            return cached
+        with self._reading() as session:
             text = session.scalar(
                 select(DeclarationRecord.declaration_json).where(
                     DeclarationRecord.id == declaration_id
                 )
             )
-        return None if text is None else Declaration.model_validate_json(text)
+        if text is None:
+            return None
+        declaration = Declaration.model_validate_json(text)
+        if len(self._declarations) >= _DECLARATION_CACHE:
+            self._declarations.pop(next(iter(self._declarations)))
+        self._declarations[declaration_id] = declaration
+        return declaration
 
     def raw_message(self, declaration_id: str) -> RawMessage | None:
         """The message a declaration was read from, byte for byte, or ``None``."""
-        with self._transaction() as session:
+        with self._reading() as session:
             row = session.scalar(
                 select(MessageRecord)
                 .join(DeclarationRecord, DeclarationRecord.message_sha256 == MessageRecord.sha256)
@@ -214,7 +235,7 @@ class Store:
         For the API's rule that the same reference with other content is an
         amendment only when the message says so.
         """
-        with self._transaction() as session:
+        with self._reading() as session:
             return list(
                 session.scalars(
                     select(DeclarationRecord.id)
@@ -276,7 +297,7 @@ class Store:
 
     def answers(self, declaration_id: str) -> list[Answer]:
         """Every answer recorded for a declaration, in the order they came."""
-        with self._transaction() as session:
+        with self._reading() as session:
             rows = session.scalars(
                 select(AnswerRecord)
                 .where(AnswerRecord.declaration_id == declaration_id)
@@ -343,7 +364,7 @@ class Store:
 
     def latest_decision(self, declaration_id: str) -> Decision | None:
         """The current decision on a declaration: its highest version, or ``None``."""
-        with self._transaction() as session:
+        with self._reading() as session:
             text = session.scalar(
                 select(DecisionRecord.decision_json)
                 .where(DecisionRecord.declaration_id == declaration_id)
@@ -354,7 +375,7 @@ class Store:
 
     def decision_history(self, declaration_id: str) -> list[Decision]:
         """Every version of the decision on a declaration, first to latest."""
-        with self._transaction() as session:
+        with self._reading() as session:
             texts = session.scalars(
                 select(DecisionRecord.decision_json)
                 .where(DecisionRecord.declaration_id == declaration_id)
@@ -372,7 +393,7 @@ class Store:
         marking publishes it again, and consumers must be idempotent (the
         store's writes are).
         """
-        with self._transaction() as session:
+        with self._reading() as session:
             rows = session.scalars(
                 select(OutboxRecord)
                 .where(OutboxRecord.published_at.is_(None))
@@ -399,7 +420,7 @@ class Store:
         declarations would wait for ever, so the hub starts them again (the
         assessments are idempotent: agencies that answered are not asked twice).
         """
-        with self._transaction() as session:
+        with self._reading() as session:
             decided = select(DecisionRecord.declaration_id).where(
                 DecisionRecord.declaration_id == OutboxRecord.declaration_id
             )
