@@ -30,29 +30,15 @@ from hub.rules import (
     Watchlist,
     WatchlistEntry,
 )
+from tests.rules._profile_factory import make_profile
 
 AT = datetime(2025, 3, 1, 12, tzinfo=UTC)
 
 
 def profile(pid: str = "CUS-TST-001", *, version: int = 1, **fields: Any) -> RiskProfile:
     """A valid active central item-scope profile; ``fields`` override, ``when`` is a dict."""
-    data: dict[str, Any] = {
-        "id": pid,
-        "version": version,
-        "owner": "customs",
-        "title": "Test profile",
-        "rationale": "test",
-        "risk_area": "valuation",
-        "assessment": {"probability": "medium", "consequence": "high"},
-        "when": {"commodity": ["0703"]},
-        "score": 60,
-        "channel": "yellow",
-        "instructions": "Check the invoice",
-        "validity": {"from": "2025-01-01T00:00:00Z"},
-        "status": "active",
-    }
-    data.update(fields)
-    return RiskProfile.model_validate(data)
+    base: dict[str, Any] = {"status": "active", "validity": {"from": "2025-01-01T00:00:00Z"}}
+    return make_profile(pid, version=version, **{**base, **fields})
 
 
 def item(
