@@ -269,6 +269,8 @@ def profile_embedded(hub: Hub, messages: Messages, n: int, submitters: int) -> d
         "declaration",
         "answers",
         "record_answer",
+        "decide",
+        "has_answer",
         "latest_decision",
         "save_decision",
         "unpublished",

@@ -26,17 +26,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from hub.agency import Agency
 from hub.decision import Decision, DecisionContext, amend, merge
+from hub.decision.random import office_of
 from hub.errors import AdapterError, ConflictingRecord
+from hub.model import Declaration
 from hub.orchestrator.wiring import AgencyAdapter, Wiring
 from hub.routing import route, view_for
 from hub.settings import Settings
-from hub.store import Store
+from hub.store import DecisionBasis, NewAnswer, Store
 
 __all__ = [
     "ASSESS_QUEUE_PREFIX",
@@ -56,6 +59,8 @@ DECIDE_QUEUE = "hub.decide"
 # distinct from, the agency's queue in agency.yaml: an AMQP agency consumes
 # that one itself, and must never receive the hub's Celery task messages.
 ASSESS_QUEUE_PREFIX = "hub.assess."
+# How long the relay leaves a fresh outbox entry to the process that accepted it.
+RELAY_GRACE_S = 5.0
 
 
 def assessment_queue(queue_prefix: str, agency_queue: str) -> str:
@@ -139,15 +144,37 @@ class Orchestrator:
 
     # Starting work: the outbox relay
 
+    def publish_accepted(self, declaration_id: str, outbox_ids: Sequence[int]) -> bool:
+        """Publish a declaration's work right after its accept; whether it went out.
+
+        The submitting process does not wait for the relay's next round. On
+        a failure the entries count an attempt and the relay takes them at
+        its next round; nothing is lost.
+        """
+        if not outbox_ids:
+            return True
+        try:
+            self.start(declaration_id)
+        except Exception as exc:
+            self.store.bump_attempts(outbox_ids)
+            log.warning("%s not published, the relay will retry: %s", declaration_id, exc)
+            return False
+        self.store.mark_published(outbox_ids, self.clock())
+        return True
+
     def relay_once(self, limit: int = 100) -> int:
         """Publish unpublished outbox entries and mark them; how many were published.
 
-        A publish failure counts an attempt and stops this round: the entry
-        stays unpublished and the next round tries again, so nothing is lost.
+        Entries never tried and younger than ``RELAY_GRACE_S`` are left to
+        the process that accepted them (:meth:`publish_accepted`), so a busy
+        hub does not publish each declaration twice. A publish failure counts
+        an attempt and stops this round: the entry stays unpublished and the
+        next round tries again, so nothing is lost.
         """
         with self._relay_lock:
             done = 0
-            for row in self.store.unpublished(limit):
+            settled = self.clock() - timedelta(seconds=RELAY_GRACE_S)
+            for row in self.store.unpublished(limit, settled_before=settled):
                 try:
                     if row.topic == "assess":
                         self.start(row.declaration_id)
@@ -202,9 +229,12 @@ class Orchestrator:
     ) -> float | None:
         """Ask ``agency`` about its view and record the answer; a retry countdown, or ``None``.
 
-        ``reask`` counts the times an agency left pending by a decision has
-        been asked again (0: the first ask); each that fails schedules the
-        next, one deadline later, up to ``settings.max_reasks``.
+        The answer is recorded in the same transaction as whatever decision
+        it makes possible (:meth:`Store.decide`): the last agency to answer
+        makes the decision, a late answer amends it. ``reask`` counts the
+        times an agency left pending has been asked again (0: the first ask);
+        each that fails schedules the next, one deadline later, up to
+        ``settings.max_reasks``.
         """
         declaration = self.store.declaration(declaration_id)
         if declaration is None or agency not in self._specs:
@@ -215,11 +245,8 @@ class Orchestrator:
             return None
         view = view_for(declaration, mine[0])
         rid = self._request_id(view, agency)
-        if any(
-            a.agency == agency and a.request_id == rid for a in self.store.answers(declaration_id)
-        ):
-            self._request_decision(declaration_id, started_at)
-            return None
+        if self.store.has_answer(declaration_id, agency, rid):
+            return None  # a redelivery: that answer and what it decided are stored
         deadline = _moment(started_at) + timedelta(seconds=self._specs[agency].deadline_s)
         try:
             findings = self.adapters[agency].assess(view, deadline)
@@ -233,15 +260,8 @@ class Orchestrator:
                 self._reask(declaration_id, agency, reask + 1)
             return None
         answered_at = self.clock()
-        self.store.record_answer(
-            declaration_id,
-            agency,
-            rid,
-            findings,
-            answered_at=answered_at,
-            late=answered_at > deadline,
-        )
-        self._request_decision(declaration_id, started_at)
+        answer = NewAnswer(agency, rid, tuple(findings), answered_at, answered_at > deadline)
+        self._decide(declaration, _moment(started_at), final=False, answer=answer)
         return None
 
     def _reask(self, declaration_id: str, agency: str, n: int) -> None:
@@ -265,60 +285,101 @@ class Orchestrator:
             countdown=delay or None,
         )
 
-    def _request_decision(self, declaration_id: str, started_at: str) -> None:
-        self.publisher.publish(
-            DECIDE_TASK,
-            {"declaration_id": declaration_id, "started_at": started_at, "final": False},
-            queue=self.decide_queue,
-        )
-
     # The decision
 
     def decide(self, declaration_id: str, started_at: str, final: bool) -> Decision | None:
-        """Decide from recorded answers (module docstring); the latest decision, or ``None``."""
-        try:
-            return self._decide(declaration_id, _moment(started_at), final)
-        except ConflictingRecord:
-            return self._decide(declaration_id, _moment(started_at), final)
+        """Decide from recorded answers (module docstring); the latest decision, or ``None``.
 
-    def _decide(self, declaration_id: str, started_at: datetime, final: bool) -> Decision | None:
+        The ``final`` decide, due once every deadline has passed, has nothing
+        to do when the answers already made a decision without a pending
+        agency: that is checked by a read before any write.
+        """
+        latest = self.store.latest_decision(declaration_id)
+        if latest is not None and not latest.pending:
+            return latest
         declaration = self.store.declaration(declaration_id)
         if declaration is None:
             return None
+        return self._decide(declaration, _moment(started_at), final=final)
+
+    def _decide(
+        self,
+        declaration: Declaration,
+        started_at: datetime,
+        *,
+        final: bool,
+        answer: NewAnswer | None = None,
+    ) -> Decision | None:
         names = [r.agency for r in route(declaration, self._specs)]
         if not names:
             return None
-        latest = {a.agency: a for a in self.store.answers(declaration_id)}
         now = self.clock()
-        previous = self.store.latest_decision(declaration_id)
+
+        def make(basis: DecisionBasis) -> list[Decision]:
+            return self._next_versions(declaration, names, basis, started_at, now, final)
+
+        office = office_of(declaration)
+        since = now.date() - timedelta(days=1)  # an office's local day may start before UTC's
+        try:
+            decided = self.store.decide(
+                declaration.id, make, answer=answer, office=office, since=since
+            )
+        except ConflictingRecord:
+            # Another writer got there first (a decide saved without the row
+            # lock, e.g. an officer's re-routing): decide again on what it saved.
+            decided = self.store.decide(
+                declaration.id, make, answer=answer, office=office, since=since
+            )
+        first = next((d for d in decided.saved if d.version == 1), None)
+        if first is not None:
+            for name in first.pending:  # their answer may still come: it will amend
+                self._reask(declaration.id, name, 1)
+        return decided.latest
+
+    def _next_versions(
+        self,
+        declaration: Declaration,
+        names: list[str],
+        basis: DecisionBasis,
+        started_at: datetime,
+        now: datetime,
+        final: bool,
+    ) -> list[Decision]:
+        """The versions the recorded answers call for: none, the first, or amendments.
+
+        The first decision waits until every routed agency answered, or its
+        deadline has passed (``final``: they all have). Afterwards, each
+        answer from an agency still pending amends the latest version.
+        """
+        answered = {a.agency: a for a in basis.answers}
+        context = replace(self.context, capacity=basis.capacity)
+        previous = basis.latest
         if previous is None:
-            missing = [n for n in names if n not in latest]
+            missing = [n for n in names if n not in answered]
             overdue = [
                 n
                 for n in missing
                 if final or started_at + timedelta(seconds=self._specs[n].deadline_s) <= now
             ]
             if len(overdue) < len(missing):
-                return None
-            decision = merge(
+                return []
+            first = merge(
                 declaration,
-                {n: latest[n].findings for n in names if n in latest},
-                context=self.context,
+                {n: answered[n].findings for n in names if n in answered},
+                context=context,
                 now=now,
                 pending=missing,
             )
-            if self.store.save_decision(decision):
-                for name in missing:  # their answer may still come: it will amend
-                    self._reask(declaration_id, name, 1)
-            return decision
+            return [first]
+        versions: list[Decision] = []
         current = previous
         for name in previous.pending:
-            if name in latest:
+            if name in answered:
                 current = amend(
-                    current, declaration, name, latest[name].findings, context=self.context, now=now
+                    current, declaration, name, answered[name].findings, context=context, now=now
                 )
-                self.store.save_decision(current)
-        return current
+                versions.append(current)
+        return versions
 
 
 def _moment(text: str) -> datetime:

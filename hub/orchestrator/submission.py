@@ -3,8 +3,8 @@
 :meth:`Hub.submit` reads the message (an :class:`~hub.errors.IngestError`
 propagates with its ``where``), refuses a declaration an assessment cannot
 use (:class:`~hub.errors.IncompleteDeclaration`), stores it together with its
-outbox entry in one transaction, and only then publishes: the relay sends
-unpublished entries right after the accept and again every
+outbox entry in one transaction, and only then publishes, itself, right
+after the accept; the relay sends what is still unpublished every
 ``relay_interval_s``, so a broker outage delays decisions but loses none.
 
 :func:`open_hub` is the composition: settings -> store, agencies, registers,
@@ -125,7 +125,7 @@ class Hub:
             outbox=work,
         )
         if accepted.created:
-            self.relay_once()
+            self.orchestrator.publish_accepted(accepted.declaration_id, accepted.outbox_ids)
         return Submitted(accepted.declaration_id, accepted.created)
 
     def relay_once(self) -> int:

@@ -6,7 +6,16 @@ only through the Alembic migrations in ``migrations/`` (:func:`upgrade`, or
 """
 
 from hub.store.migrate import upgrade
-from hub.store.records import Accepted, Answer, OutboxEntry, OutboxRow, RawMessage
+from hub.store.records import (
+    Accepted,
+    Answer,
+    Decided,
+    DecisionBasis,
+    NewAnswer,
+    OutboxEntry,
+    OutboxRow,
+    RawMessage,
+)
 from hub.store.settings import DEFAULT_DATABASE_URL, database_url, normalise_url
 from hub.store.store import Store
 
@@ -14,6 +23,9 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "Accepted",
     "Answer",
+    "Decided",
+    "DecisionBasis",
+    "NewAnswer",
     "OutboxEntry",
     "OutboxRow",
     "RawMessage",

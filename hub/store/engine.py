@@ -18,8 +18,15 @@ SQLite (embedded mode) is opened so several processes can share one file:
 - pooled connections, set up once (the PRAGMAs cost more than most queries);
   a forked child drops the pool it inherited rather than share its sockets.
 - ``foreign_keys=ON``, off by default in SQLite;
-- ``synchronous=FULL``: an accepted declaration is durable before it is
-  acknowledged, which is the outbox's whole promise.
+- ``synchronous=FULL`` for a transaction run with the :data:`DURABLE`
+  execution option (accepting a declaration: it is on disk, power cut
+  included, before the trader is told so; that is the outbox's promise) and
+  ``NORMAL`` otherwise. In WAL mode ``NORMAL`` loses no committed transaction
+  when the process dies, only the last ones when the machine itself does;
+  everything written that way (answers, decisions, outbox marks) is derived
+  again from the accepted declaration after a restart (``Orchestrator.recover``).
+  An fsync per commit cost 0.22 ms against 0.03 ms here, about a sixth of a
+  declaration's time.
 """
 
 from __future__ import annotations
@@ -33,10 +40,11 @@ from sqlalchemy.engine import make_url
 
 from hub.store.settings import normalise_url
 
-__all__ = ["BUSY_TIMEOUT_MS", "READ_ONLY", "open_engine"]
+__all__ = ["BUSY_TIMEOUT_MS", "DURABLE", "READ_ONLY", "open_engine"]
 
 BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = "hub_read_only"  # execution option: a transaction that only reads
+DURABLE = "hub_durable"  # execution option: synced to disk before the commit returns
 
 
 def open_engine(url: str) -> Engine:
@@ -62,7 +70,7 @@ def _drop_pool_after_fork(engine: Engine) -> None:
     os.register_at_fork(after_in_child=after_fork_in_child)
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
     # Hand transaction control to SQLAlchemy's "begin" event (pysqlite would
     # otherwise issue a deferred BEGIN of its own).
     dbapi_connection.isolation_level = None
@@ -70,12 +78,20 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     try:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        record.info["synchronous"] = "NORMAL"
         cursor.execute("PRAGMA foreign_keys = ON")
     finally:
         cursor.close()
 
 
 def _sqlite_begin(connection: Any) -> None:
-    read_only = connection.get_execution_options().get(READ_ONLY, False)
-    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    options = connection.get_execution_options()
+    if options.get(READ_ONLY, False):
+        connection.exec_driver_sql("BEGIN")
+        return
+    synchronous = "FULL" if options.get(DURABLE, False) else "NORMAL"
+    if connection.info.get("synchronous") != synchronous:
+        connection.exec_driver_sql(f"PRAGMA synchronous = {synchronous}")
+        connection.info["synchronous"] = synchronous
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

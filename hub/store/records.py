@@ -11,9 +11,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hub.decision.capacity import CapacityState
+from hub.decision.model import Decision
 from hub.model.finding import Finding
 
-__all__ = ["Accepted", "Answer", "OutboxEntry", "OutboxRow", "RawMessage"]
+__all__ = [
+    "Accepted",
+    "Answer",
+    "Decided",
+    "DecisionBasis",
+    "NewAnswer",
+    "OutboxEntry",
+    "OutboxRow",
+    "RawMessage",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,7 @@ class Accepted:
 
     declaration_id: str
     created: bool
+    outbox_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,3 +82,38 @@ class Answer:
     findings: tuple[Finding, ...]
     answered_at: datetime
     late: bool
+
+
+@dataclass(frozen=True)
+class NewAnswer:
+    """An answer to record, as :meth:`Store.decide` takes it."""
+
+    agency: str
+    request_id: str
+    findings: tuple[Finding, ...]
+    answered_at: datetime
+    late: bool
+
+
+@dataclass(frozen=True)
+class DecisionBasis:
+    """What a decision is made from, read inside the transaction that will store it.
+
+    ``answers`` are every recorded answer in the order they came (the new
+    one included); ``latest`` the current decision version; ``capacity``
+    what the declaration's office has booked and queued, this declaration's
+    own appointment left out (a new version may keep or move it).
+    """
+
+    answers: tuple[Answer, ...]
+    latest: Decision | None
+    capacity: CapacityState
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What :meth:`Store.decide` did: whether the answer was new, and the versions it stored."""
+
+    answer_created: bool
+    saved: tuple[Decision, ...]
+    latest: Decision | None

@@ -12,7 +12,10 @@ decisions and answers are insert-only and keyed so a second writer collides
 on a constraint instead of overwriting. A decision row references the version
 it supersedes, so the database itself refuses a gap in the versions. Only the
 outbox has columns that change (``published_at``, ``attempts``): it is a
-queue, not history.
+queue, not history. So are the examinations: the current appointment (or
+place in a queue) of each declaration, an index of what its latest decision
+version booked, read to know an office's capacity left; the decisions keep
+the history.
 
 Canonical bodies (declaration, decision, findings) are kept as the exact JSON
 text pydantic wrote, not as JSON/JSONB, so reading one back gives the same
@@ -21,12 +24,13 @@ model (decimals stay decimals) and two bodies compare as text.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -47,6 +51,7 @@ __all__ = [
     "Base",
     "DecisionRecord",
     "DeclarationRecord",
+    "ExaminationRecord",
     "MessageRecord",
     "OutboxRecord",
     "UTCDateTime",
@@ -182,3 +187,28 @@ class OutboxRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ExaminationRecord(Base):
+    """What a declaration's latest decision booked: a slot in a lane, or a place in its queue.
+
+    One row per declaration, replaced when a newer decision version books
+    otherwise and deleted when one books nothing; counting the ``booked``
+    rows of an office, lane and day is the capacity already used.
+    """
+
+    __tablename__ = "examinations"
+    __table_args__ = (
+        CheckConstraint("state IN ('booked', 'waiting')", name="state_known"),
+        Index(None, "office", "day", "lane"),
+    )
+
+    declaration_id: Mapped[str] = mapped_column(ForeignKey("declarations.id"), primary_key=True)
+    decision_version: Mapped[int] = mapped_column(Integer)
+    office: Mapped[str] = mapped_column(String(32))
+    lane: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(8))
+    score: Mapped[int] = mapped_column(Integer)
+    slot_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    over_capacity: Mapped[bool]

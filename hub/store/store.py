@@ -10,8 +10,14 @@ same content returns ``False``; a different one under the same key raises
 Concurrency rests on constraints, not on locks taken here: when two processes
 write the same key at once, the database lets one commit and gives the other
 an ``IntegrityError``, after which the store reads what the winner wrote and
-answers as for a repeat. See :mod:`hub.store.engine` for the PostgreSQL and
-SQLite settings this relies on.
+answers as for a repeat. :meth:`Store.decide` adds one row lock, so that of
+several answers arriving at once exactly one makes the decision. See
+:mod:`hub.store.engine` for the PostgreSQL and SQLite settings this relies on.
+
+SQLAlchemy Core, with every statement built once at import: the ORM's
+session and per-call statement building cost more than the queries
+themselves (bench/e2e.py measured ~11 ms of a declaration's 11 ms in them
+before), and rows never leave the store anyway.
 
 Open a store after forking: a store holds an engine whose connections must
 not be shared between processes (with Celery's prefork pool, open it in
@@ -21,28 +27,42 @@ not be shared between processes (with Celery's prefork pool, open it in
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import datetime
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
-from hub.decision.model import Decision
+from hub.decision.capacity import CapacityState
+from hub.decision.model import Decision, Lane
 from hub.errors import ConflictingRecord, StoreError, VersionGap
 from hub.model.declaration import Declaration
 from hub.model.finding import Finding
-from hub.store.engine import READ_ONLY, open_engine
+from hub.store.engine import DURABLE, READ_ONLY, open_engine
 from hub.store.migrate import upgrade
-from hub.store.records import Accepted, Answer, OutboxEntry, OutboxRow, RawMessage
+from hub.store.records import (
+    Accepted,
+    Answer,
+    Decided,
+    DecisionBasis,
+    NewAnswer,
+    OutboxEntry,
+    OutboxRow,
+    RawMessage,
+)
 from hub.store.schema import (
     AnswerRecord,
+    Base,
     DecisionRecord,
     DeclarationRecord,
+    ExaminationRecord,
     MessageRecord,
     OutboxRecord,
 )
@@ -53,6 +73,75 @@ __all__ = ["Store"]
 _DECLARATION_CACHE = 10_000  # declarations kept in memory per process
 
 _FINDINGS = TypeAdapter(tuple[Finding, ...])
+
+_TABLES = Base.metadata.tables
+_MESSAGES = _TABLES[MessageRecord.__tablename__]
+_DECLARATIONS = _TABLES[DeclarationRecord.__tablename__]
+_DECISIONS = _TABLES[DecisionRecord.__tablename__]
+_ANSWERS = _TABLES[AnswerRecord.__tablename__]
+_OUTBOX = _TABLES[OutboxRecord.__tablename__]
+_EXAMINATIONS = _TABLES[ExaminationRecord.__tablename__]
+
+# The statements, built once (see the module docstring).
+_DECLARATION_OF_MESSAGE = select(_DECLARATIONS.c.id).where(
+    _DECLARATIONS.c.message_sha256 == bindparam("sha256")
+)
+_DECLARATION_JSON = select(_DECLARATIONS.c.declaration_json).where(
+    _DECLARATIONS.c.id == bindparam("id")
+)
+_LOCK_DECLARATION = (
+    select(_DECLARATIONS.c.id).where(_DECLARATIONS.c.id == bindparam("id")).with_for_update()
+)
+_RAW_MESSAGE = (
+    select(_MESSAGES)
+    .join(_DECLARATIONS, _DECLARATIONS.c.message_sha256 == _MESSAGES.c.sha256)
+    .where(_DECLARATIONS.c.id == bindparam("id"))
+)
+_STORED_FINDINGS = select(_ANSWERS.c.findings_json).where(
+    _ANSWERS.c.declaration_id == bindparam("declaration_id"),
+    _ANSWERS.c.agency == bindparam("agency"),
+    _ANSWERS.c.request_id == bindparam("request_id"),
+)
+_ANSWERS_OF = (
+    select(
+        _ANSWERS.c.agency,
+        _ANSWERS.c.request_id,
+        _ANSWERS.c.findings_json,
+        _ANSWERS.c.answered_at,
+        _ANSWERS.c.late,
+    )
+    .where(_ANSWERS.c.declaration_id == bindparam("declaration_id"))
+    .order_by(_ANSWERS.c.answered_at, _ANSWERS.c.agency, _ANSWERS.c.request_id)
+)
+_LATEST_DECISION = (
+    select(_DECISIONS.c.decision_json)
+    .where(_DECISIONS.c.declaration_id == bindparam("declaration_id"))
+    .order_by(_DECISIONS.c.version.desc())
+    .limit(1)
+)
+_LATEST_VERSION = select(func.max(_DECISIONS.c.version)).where(
+    _DECISIONS.c.declaration_id == bindparam("declaration_id")
+)
+_DECISION_OF_VERSION = select(_DECISIONS.c.decision_json).where(
+    _DECISIONS.c.declaration_id == bindparam("declaration_id"),
+    _DECISIONS.c.version == bindparam("version"),
+)
+_DECISION_HISTORY = (
+    select(_DECISIONS.c.decision_json)
+    .where(_DECISIONS.c.declaration_id == bindparam("declaration_id"))
+    .order_by(_DECISIONS.c.version)
+)
+_UNBOOK = delete(_EXAMINATIONS).where(_EXAMINATIONS.c.declaration_id == bindparam("declaration_id"))
+_MARK_PUBLISHED = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _OUTBOX.c.published_at.is_(None))
+    .values(published_at=bindparam("at"))
+)
+_BUMP_ATTEMPTS = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(attempts=_OUTBOX.c.attempts + 1)
+)
 
 
 class Store:
@@ -65,7 +154,14 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer at a time. Threads of this process queue on a
+        # lock rather than in SQLite's busy handler, which sleeps in steps of
+        # up to 100 ms and so turned contention into seconds of latency
+        # (bench/e2e.py). Other processes still meet ``busy_timeout``.
+        self._writer: AbstractContextManager[object] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
+        self._postgres = engine.dialect.name == "postgresql"
         # A stored declaration never changes: read it once per process.
         self._declarations: dict[str, Declaration] = {}
 
@@ -106,17 +202,26 @@ class Store:
         self.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        """A read-write transaction (on SQLite: BEGIN IMMEDIATE, see hub.store.engine)."""
-        with self._sessions.begin() as session:
-            yield session
+    def _transaction(self, *, durable: bool = False) -> Iterator[Connection]:
+        """A read-write transaction (on SQLite: BEGIN IMMEDIATE, see hub.store.engine).
+
+        ``durable``: on disk before it returns, even through a power cut
+        (see :data:`~hub.store.engine.DURABLE`); what the hub can derive again
+        need not be.
+        """
+        with self._writer, self.engine.connect() as conn:
+            if durable:
+                conn = conn.execution_options(**{DURABLE: True})
+            with conn.begin():
+                yield conn
 
     @contextmanager
-    def _reading(self) -> Iterator[Session]:
+    def _reading(self) -> Iterator[Connection]:
         """A read-only transaction: on SQLite a deferred BEGIN, which WAL never blocks."""
-        with self._sessions.begin() as session:
-            session.connection(execution_options={READ_ONLY: True})
-            yield session
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(**{READ_ONLY: True})
+            with conn.begin():
+                yield conn
 
     # Messages and declarations
 
@@ -131,9 +236,11 @@ class Store:
     ) -> Accepted:
         """Keep the message as received, its declaration and the work it causes, all or nothing.
 
-        The same bytes again (a retry, a replayed upload) return the declaration
+        Durable before it returns (the trader is told it is accepted). The same
+        bytes again (a retry, a replayed upload) return the declaration
         already stored with ``created=False`` and add no outbox entry, so the
         caller can acknowledge a submission as soon as this returns.
+        ``outbox_ids`` name the entries made, for the caller to publish.
         Raises :class:`~hub.errors.StoreError` when ``declaration`` was not read
         from ``raw`` or a row breaks a constraint (nothing is kept).
         """
@@ -144,49 +251,52 @@ class Store:
                 f" not from these bytes ({digest})"
             )
         try:
-            with self._transaction() as session:
-                existing = _declaration_of_message(session, digest)
+            with self._transaction(durable=True) as conn:
+                existing = conn.scalar(_DECLARATION_OF_MESSAGE, {"sha256": digest})
                 if existing is not None:
                     return Accepted(existing, created=False)
-                session.add(
-                    MessageRecord(
-                        sha256=digest,
-                        raw=raw,
-                        wire_format=str(wire_format),
-                        submitter=declaration.submitter,
-                        functional_reference=declaration.functional_reference,
-                        received_at=received_at,
-                    )
+                conn.execute(
+                    insert(_MESSAGES),
+                    {
+                        "sha256": digest,
+                        "raw": raw,
+                        "wire_format": str(wire_format),
+                        "submitter": declaration.submitter,
+                        "functional_reference": declaration.functional_reference,
+                        "received_at": received_at,
+                    },
                 )
-                session.flush()
-                session.add(
-                    DeclarationRecord(
-                        id=declaration.id,
-                        message_sha256=digest,
-                        functional_reference=declaration.functional_reference,
-                        submitter=declaration.submitter,
-                        function=declaration.function.value if declaration.function else None,
-                        declaration_json=declaration.model_dump_json(),
-                        accepted_at=received_at,
-                    )
+                conn.execute(
+                    insert(_DECLARATIONS),
+                    {
+                        "id": declaration.id,
+                        "message_sha256": digest,
+                        "functional_reference": declaration.functional_reference,
+                        "submitter": declaration.submitter,
+                        "function": declaration.function.value if declaration.function else None,
+                        "declaration_json": declaration.model_dump_json(),
+                        "accepted_at": received_at,
+                    },
                 )
-                session.flush()
-                session.add_all(
-                    OutboxRecord(
-                        declaration_id=declaration.id,
-                        topic=entry.topic,
-                        payload=entry.payload,
-                        created_at=received_at,
-                        published_at=None,
-                        attempts=0,
+                ids = tuple(
+                    conn.scalar(
+                        insert(_OUTBOX).returning(_OUTBOX.c.id),
+                        {
+                            "declaration_id": declaration.id,
+                            "topic": entry.topic,
+                            "payload": entry.payload,
+                            "created_at": received_at,
+                            "published_at": None,
+                            "attempts": 0,
+                        },
                     )
                     for entry in outbox
                 )
-                session.flush()
-                return Accepted(declaration.id, created=True)
+            self._remember(declaration)
+            return Accepted(declaration.id, True, tuple(int(i) for i in ids))
         except IntegrityError as exc:
-            with self._transaction() as session:
-                existing = _declaration_of_message(session, digest)
+            with self._reading() as conn:
+                existing = conn.scalar(_DECLARATION_OF_MESSAGE, {"sha256": digest})
             if existing is not None:  # another process accepted the same bytes first
                 return Accepted(existing, created=False)
             raise StoreError(f"declaration {declaration.id} not stored: {exc.orig}") from exc
@@ -196,38 +306,33 @@ class Store:
         cached = self._declarations.get(declaration_id)
         if cached is not None:
             return cached
-        with self._reading() as session:
-            text = session.scalar(
-                select(DeclarationRecord.declaration_json).where(
-                    DeclarationRecord.id == declaration_id
-                )
-            )
+        with self._reading() as conn:
+            text = conn.scalar(_DECLARATION_JSON, {"id": declaration_id})
         if text is None:
             return None
         declaration = Declaration.model_validate_json(text)
-        if len(self._declarations) >= _DECLARATION_CACHE:
-            self._declarations.pop(next(iter(self._declarations)))
-        self._declarations[declaration_id] = declaration
+        self._remember(declaration)
         return declaration
+
+    def _remember(self, declaration: Declaration) -> None:
+        if len(self._declarations) >= _DECLARATION_CACHE:
+            self._declarations.pop(next(iter(self._declarations)), None)
+        self._declarations[declaration.id] = declaration
 
     def raw_message(self, declaration_id: str) -> RawMessage | None:
         """The message a declaration was read from, byte for byte, or ``None``."""
-        with self._reading() as session:
-            row = session.scalar(
-                select(MessageRecord)
-                .join(DeclarationRecord, DeclarationRecord.message_sha256 == MessageRecord.sha256)
-                .where(DeclarationRecord.id == declaration_id)
-            )
-            if row is None:
-                return None
-            return RawMessage(
-                data=row.raw,
-                sha256=row.sha256,
-                wire_format=row.wire_format,
-                submitter=row.submitter,
-                functional_reference=row.functional_reference,
-                received_at=row.received_at,
-            )
+        with self._reading() as conn:
+            row = conn.execute(_RAW_MESSAGE, {"id": declaration_id}).mappings().first()
+        if row is None:
+            return None
+        return RawMessage(
+            data=row["raw"],
+            sha256=row["sha256"],
+            wire_format=row["wire_format"],
+            submitter=row["submitter"],
+            functional_reference=row["functional_reference"],
+            received_at=row["received_at"],
+        )
 
     def declarations_by_reference(self, submitter: str | None, reference: str) -> list[str]:
         """Ids of the declarations a submitter sent under a functional reference, oldest first.
@@ -235,19 +340,17 @@ class Store:
         For the API's rule that the same reference with other content is an
         amendment only when the message says so.
         """
-        with self._reading() as session:
-            return list(
-                session.scalars(
-                    select(DeclarationRecord.id)
-                    .where(
-                        DeclarationRecord.submitter.is_(None)
-                        if submitter is None
-                        else DeclarationRecord.submitter == submitter,
-                        DeclarationRecord.functional_reference == reference,
-                    )
-                    .order_by(DeclarationRecord.accepted_at, DeclarationRecord.id)
-                )
+        c = _DECLARATIONS.c
+        query = (
+            select(c.id)
+            .where(
+                c.submitter.is_(None) if submitter is None else c.submitter == submitter,
+                c.functional_reference == reference,
             )
+            .order_by(c.accepted_at, c.id)
+        )
+        with self._reading() as conn:
+            return list(conn.scalars(query))
 
     # Agencies' answers
 
@@ -268,54 +371,92 @@ class Store:
         first ``answered_at``/``late`` stand. Different findings for the same
         request raise :class:`~hub.errors.ConflictingRecord`.
         """
-        found = tuple(findings)
-        key = f"{declaration_id} {agency}/{request_id}"
+        answer = NewAnswer(agency, request_id, tuple(findings), answered_at, late)
         try:
-            with self._transaction() as session:
-                stored = _stored_findings(session, declaration_id, agency, request_id)
-                if stored is None:
-                    session.add(
-                        AnswerRecord(
-                            declaration_id=declaration_id,
-                            agency=agency,
-                            request_id=request_id,
-                            findings_json=_FINDINGS.dump_json(found).decode(),
-                            answered_at=answered_at,
-                            late=late,
-                        )
-                    )
-                    session.flush()
-                    return True
+            with self._transaction() as conn:
+                return _record_answer(conn, declaration_id, answer)
         except IntegrityError as exc:
-            with self._transaction() as session:
-                stored = _stored_findings(session, declaration_id, agency, request_id)
+            with self._reading() as conn:
+                stored = _stored_findings(conn, declaration_id, agency, request_id)
             if stored is None:
-                raise StoreError(f"{key}: answer not stored: {exc.orig}") from exc
-        if stored != found:
-            raise ConflictingRecord("another answer is already recorded for this request", key=key)
-        return False
+                raise StoreError(
+                    f"{declaration_id} {agency}/{request_id}: answer not stored: {exc.orig}"
+                ) from exc
+            if stored != answer.findings:
+                raise ConflictingRecord(
+                    "another answer is already recorded for this request",
+                    key=f"{declaration_id} {agency}/{request_id}",
+                ) from exc
+            return False
 
     def answers(self, declaration_id: str) -> list[Answer]:
         """Every answer recorded for a declaration, in the order they came."""
-        with self._reading() as session:
-            rows = session.scalars(
-                select(AnswerRecord)
-                .where(AnswerRecord.declaration_id == declaration_id)
-                .order_by(AnswerRecord.answered_at, AnswerRecord.agency, AnswerRecord.request_id)
-            ).all()
-            return [
-                Answer(
-                    declaration_id=row.declaration_id,
-                    agency=row.agency,
-                    request_id=row.request_id,
-                    findings=_FINDINGS.validate_json(row.findings_json),
-                    answered_at=row.answered_at,
-                    late=row.late,
-                )
-                for row in rows
-            ]
+        with self._reading() as conn:
+            return _answers(conn, declaration_id)
+
+    def has_answer(self, declaration_id: str, agency: str, request_id: str) -> bool:
+        """Whether ``agency``'s answer to ``request_id`` is recorded (ask it again or not)."""
+        with self._reading() as conn:
+            return _stored_findings(conn, declaration_id, agency, request_id) is not None
 
     # Decisions
+
+    def decide(
+        self,
+        declaration_id: str,
+        make: Callable[[DecisionBasis], Sequence[Decision]],
+        *,
+        answer: NewAnswer | None = None,
+        office: str | None = None,
+        since: date | None = None,
+    ) -> Decided:
+        """Record ``answer`` and the versions ``make`` derives from it, in one transaction.
+
+        ``make`` is given the :class:`~hub.store.records.DecisionBasis` as it
+        stands inside the transaction: every answer (``answer`` included),
+        the latest version and ``office``'s capacity from ``since`` on. It
+        returns the next versions in order (none: nothing to decide yet);
+        they are stored, and the examination the last one books replaces the
+        declaration's previous one. ``make`` must be pure: on a conflict
+        nothing is kept and the caller may simply call again.
+
+        One declaration's calls are serialised (a row lock on PostgreSQL,
+        SQLite's single writer), so of several agencies answering at once
+        exactly the last sees every answer and makes the decision; an office's
+        bookings are serialised likewise, so two decisions never take the
+        same last place in a lane.
+
+        Raises :class:`~hub.errors.StoreError` for an unknown declaration,
+        :class:`~hub.errors.ConflictingRecord` for other findings under the
+        same request, :class:`~hub.errors.VersionGap` for a version that does
+        not follow the latest.
+        """
+        with self._transaction() as conn:
+            if conn.scalar(_LOCK_DECLARATION, {"id": declaration_id}) is None:
+                raise StoreError(f"{declaration_id}: no such declaration")
+            created = False
+            if answer is not None:
+                created = _record_answer(conn, declaration_id, answer)
+            if office is not None and self._postgres:
+                conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"office {office}"))))
+            basis = DecisionBasis(
+                answers=tuple(_answers(conn, declaration_id)),
+                latest=_latest_decision(conn, declaration_id),
+                capacity=_capacity(conn, office, since, declaration_id),
+            )
+            made = tuple(make(basis))
+            previous = basis.latest
+            for decision in made:
+                if decision.declaration_id != declaration_id:
+                    raise StoreError(
+                        f"a decision on {decision.declaration_id} given for {declaration_id}"
+                    )
+                _check_follows(decision, previous.version if previous else 0)
+                conn.execute(insert(_DECISIONS), _decision_row(decision))
+                previous = decision
+            if made:
+                _book(conn, made[-1])
+            return Decided(answer_created=created, saved=made, latest=previous)
 
     def save_decision(self, decision: Decision) -> bool:
         """Store a decision version; ``False`` if this very version is already stored.
@@ -328,34 +469,20 @@ class Store:
         """
         key = f"{decision.declaration_id} v{decision.version}"
         try:
-            with self._transaction() as session:
+            with self._transaction() as conn:
                 # The latest version first: under READ COMMITTED a later statement
                 # may see a version another process just committed, never lose one.
-                latest = session.scalar(
-                    select(func.max(DecisionRecord.version)).where(
-                        DecisionRecord.declaration_id == decision.declaration_id
-                    )
-                )
+                latest = conn.scalar(_LATEST_VERSION, {"declaration_id": decision.declaration_id})
                 if 1 <= decision.version <= (latest or 0):
-                    stored = _stored_decision(session, decision.declaration_id, decision.version)
+                    stored = _stored_decision(conn, decision.declaration_id, decision.version)
                 else:
                     _check_follows(decision, latest or 0)
-                    session.add(
-                        DecisionRecord(
-                            declaration_id=decision.declaration_id,
-                            version=decision.version,
-                            supersedes=decision.supersedes,
-                            channel=decision.channel.value,
-                            released=decision.released,
-                            decision_json=decision.model_dump_json(),
-                            made_at=decision.made_at,
-                        )
-                    )
-                    session.flush()
+                    conn.execute(insert(_DECISIONS), _decision_row(decision))
+                    _book(conn, decision)
                     return True
         except IntegrityError as exc:
-            with self._transaction() as session:
-                stored = _stored_decision(session, decision.declaration_id, decision.version)
+            with self._reading() as conn:
+                stored = _stored_decision(conn, decision.declaration_id, decision.version)
             if stored is None:
                 raise StoreError(f"{key}: decision not stored: {exc.orig}") from exc
         if stored != decision:
@@ -364,54 +491,54 @@ class Store:
 
     def latest_decision(self, declaration_id: str) -> Decision | None:
         """The current decision on a declaration: its highest version, or ``None``."""
-        with self._reading() as session:
-            text = session.scalar(
-                select(DecisionRecord.decision_json)
-                .where(DecisionRecord.declaration_id == declaration_id)
-                .order_by(DecisionRecord.version.desc())
-                .limit(1)
-            )
-        return None if text is None else Decision.model_validate_json(text)
+        with self._reading() as conn:
+            return _latest_decision(conn, declaration_id)
+
+    def capacity(self, office: str, since: date | None = None) -> CapacityState:
+        """What ``office`` has booked and queued, per lane and day (from ``since`` on)."""
+        with self._reading() as conn:
+            return _capacity(conn, office, since, None)
 
     def decision_history(self, declaration_id: str) -> list[Decision]:
         """Every version of the decision on a declaration, first to latest."""
-        with self._reading() as session:
-            texts = session.scalars(
-                select(DecisionRecord.decision_json)
-                .where(DecisionRecord.declaration_id == declaration_id)
-                .order_by(DecisionRecord.version)
-            ).all()
+        with self._reading() as conn:
+            texts = conn.scalars(_DECISION_HISTORY, {"declaration_id": declaration_id}).all()
         return [Decision.model_validate_json(t) for t in texts]
 
     # The outbox
 
-    def unpublished(self, limit: int = 100) -> list[OutboxRow]:
+    def unpublished(
+        self, limit: int = 100, *, settled_before: datetime | None = None
+    ) -> list[OutboxRow]:
         """Up to ``limit`` entries not yet published, oldest first.
+
+        With ``settled_before``, only entries already tried or created before
+        that moment: younger ones are still being published by the process
+        that accepted them.
 
         Publishing is at least once: an entry stays here until
         :meth:`mark_published`, so a relay that dies between publishing and
         marking publishes it again, and consumers must be idempotent (the
         store's writes are).
         """
-        with self._reading() as session:
-            rows = session.scalars(
-                select(OutboxRecord)
-                .where(OutboxRecord.published_at.is_(None))
-                .order_by(OutboxRecord.id)
-                .limit(limit)
-            ).all()
-            return [
-                OutboxRow(
-                    id=row.id,
-                    declaration_id=row.declaration_id,
-                    topic=row.topic,
-                    payload=row.payload,
-                    created_at=row.created_at,
-                    published_at=row.published_at,
-                    attempts=row.attempts,
-                )
-                for row in rows
-            ]
+        c = _OUTBOX.c
+        query = select(_OUTBOX).where(c.published_at.is_(None))
+        if settled_before is not None:
+            query = query.where((c.attempts > 0) | (c.created_at < settled_before))
+        with self._reading() as conn:
+            rows = conn.execute(query.order_by(c.id).limit(limit)).mappings().all()
+        return [
+            OutboxRow(
+                id=row["id"],
+                declaration_id=row["declaration_id"],
+                topic=row["topic"],
+                payload=row["payload"],
+                created_at=row["created_at"],
+                published_at=row["published_at"],
+                attempts=row["attempts"],
+            )
+            for row in rows
+        ]
 
     def undecided(self, limit: int = 100) -> list[str]:
         """Declarations whose assessment was published but that have no decision yet.
@@ -420,19 +547,19 @@ class Store:
         declarations would wait for ever, so the hub starts them again (the
         assessments are idempotent: agencies that answered are not asked twice).
         """
-        with self._reading() as session:
-            decided = select(DecisionRecord.declaration_id).where(
-                DecisionRecord.declaration_id == OutboxRecord.declaration_id
-            )
-            rows = session.scalars(
-                select(OutboxRecord.declaration_id)
-                .where(OutboxRecord.topic == "assess")
-                .where(OutboxRecord.published_at.is_not(None))
-                .where(~decided.exists())
-                .order_by(OutboxRecord.id)
-                .limit(limit)
-            ).all()
-            return list(dict.fromkeys(rows))
+        c = _OUTBOX.c
+        decided = select(_DECISIONS.c.declaration_id).where(
+            _DECISIONS.c.declaration_id == c.declaration_id
+        )
+        query = (
+            select(c.declaration_id)
+            .where(c.topic == "assess", c.published_at.is_not(None), ~decided.exists())
+            .order_by(c.id)
+            .limit(limit)
+        )
+        with self._reading() as conn:
+            rows = conn.scalars(query).all()
+        return list(dict.fromkeys(rows))
 
     def mark_published(self, ids: Sequence[int], at: datetime) -> int:
         """Record that these entries were published at ``at``; how many were still unpublished.
@@ -441,53 +568,30 @@ class Store:
         """
         if not ids:
             return 0
-        with self._transaction() as session:
-            result = session.execute(
-                update(OutboxRecord)
-                .where(OutboxRecord.id.in_(ids), OutboxRecord.published_at.is_(None))
-                .values(published_at=at)
-                .execution_options(synchronize_session=False)
-            )
-            return int(result.rowcount)  # type: ignore[attr-defined]
+        with self._transaction() as conn:
+            result = conn.execute(_MARK_PUBLISHED, {"ids": list(ids), "at": at})
+            return int(result.rowcount)
 
     def bump_attempts(self, ids: Sequence[int]) -> None:
         """Count one more failed publishing attempt for each entry (for backoff and alerts)."""
         if not ids:
             return
-        with self._transaction() as session:
-            session.execute(
-                update(OutboxRecord)
-                .where(OutboxRecord.id.in_(ids))
-                .values(attempts=OutboxRecord.attempts + 1)
-                .execution_options(synchronize_session=False)
-            )
-
-
-def _declaration_of_message(session: Session, digest: str) -> str | None:
-    return session.scalar(
-        select(DeclarationRecord.id).where(DeclarationRecord.message_sha256 == digest)
-    )
+        with self._transaction() as conn:
+            conn.execute(_BUMP_ATTEMPTS, {"ids": list(ids)})
 
 
 def _stored_findings(
-    session: Session, declaration_id: str, agency: str, request_id: str
+    conn: Connection, declaration_id: str, agency: str, request_id: str
 ) -> tuple[Finding, ...] | None:
-    text = session.scalar(
-        select(AnswerRecord.findings_json).where(
-            AnswerRecord.declaration_id == declaration_id,
-            AnswerRecord.agency == agency,
-            AnswerRecord.request_id == request_id,
-        )
+    text = conn.scalar(
+        _STORED_FINDINGS,
+        {"declaration_id": declaration_id, "agency": agency, "request_id": request_id},
     )
     return None if text is None else _FINDINGS.validate_json(text)
 
 
-def _stored_decision(session: Session, declaration_id: str, version: int) -> Decision | None:
-    text = session.scalar(
-        select(DecisionRecord.decision_json).where(
-            DecisionRecord.declaration_id == declaration_id, DecisionRecord.version == version
-        )
-    )
+def _stored_decision(conn: Connection, declaration_id: str, version: int) -> Decision | None:
+    text = conn.scalar(_DECISION_OF_VERSION, {"declaration_id": declaration_id, "version": version})
     return None if text is None else Decision.model_validate_json(text)
 
 
@@ -502,3 +606,117 @@ def _check_follows(decision: Decision, latest: int) -> None:
     supersedes = decision.version - 1 if decision.version > 1 else None
     if decision.supersedes != supersedes:
         raise VersionGap(f"{key} must supersede {supersedes}, not {decision.supersedes}")
+
+
+def _record_answer(conn: Connection, declaration_id: str, answer: NewAnswer) -> bool:
+    stored = _stored_findings(conn, declaration_id, answer.agency, answer.request_id)
+    if stored is None:
+        conn.execute(
+            insert(_ANSWERS),
+            {
+                "declaration_id": declaration_id,
+                "agency": answer.agency,
+                "request_id": answer.request_id,
+                "findings_json": _FINDINGS.dump_json(answer.findings).decode(),
+                "answered_at": answer.answered_at,
+                "late": answer.late,
+            },
+        )
+        return True
+    if stored != tuple(answer.findings):
+        raise ConflictingRecord(
+            "another answer is already recorded for this request",
+            key=f"{declaration_id} {answer.agency}/{answer.request_id}",
+        )
+    return False
+
+
+def _answers(conn: Connection, declaration_id: str) -> list[Answer]:
+    rows = conn.execute(_ANSWERS_OF, {"declaration_id": declaration_id}).all()
+    return [
+        Answer(
+            declaration_id=declaration_id,
+            agency=agency,
+            request_id=request_id,
+            findings=_FINDINGS.validate_json(findings),
+            answered_at=answered_at,
+            late=late,
+        )
+        for agency, request_id, findings, answered_at, late in rows
+    ]
+
+
+def _latest_decision(conn: Connection, declaration_id: str) -> Decision | None:
+    text = conn.scalar(_LATEST_DECISION, {"declaration_id": declaration_id})
+    return None if text is None else Decision.model_validate_json(text)
+
+
+def _decision_row(decision: Decision) -> dict[str, Any]:
+    return {
+        "declaration_id": decision.declaration_id,
+        "version": decision.version,
+        "supersedes": decision.supersedes,
+        "channel": decision.channel.value,
+        "released": decision.released,
+        "decision_json": decision.model_dump_json(),
+        "made_at": decision.made_at,
+    }
+
+
+def _capacity(
+    conn: Connection, office: str | None, since: date | None, leave_out: str | None
+) -> CapacityState:
+    if office is None:
+        return CapacityState()
+    c = _EXAMINATIONS.c
+    query = select(c.lane, c.day, c.state, c.score).where(c.office == office)
+    if since is not None:
+        query = query.where(c.day >= since)
+    if leave_out is not None:
+        query = query.where(c.declaration_id != leave_out)
+    booked: Counter[tuple[str, Lane, date]] = Counter()
+    waiting: defaultdict[tuple[str, Lane, date], list[int]] = defaultdict(list)
+    for lane, day, state, score in conn.execute(query):
+        key = (office, Lane(lane), day)
+        if state == "booked":
+            booked[key] += 1
+        else:
+            waiting[key].append(score)
+    return CapacityState(booked=dict(booked), waiting=dict(waiting))
+
+
+def _book(conn: Connection, decision: Decision) -> None:
+    """Make the declaration's examination row say what ``decision`` booked or queued."""
+    conn.execute(_UNBOOK, {"declaration_id": decision.declaration_id})
+    row: dict[str, Any] | None = None
+    if decision.examination is not None:
+        e = decision.examination
+        row = {
+            "office": e.office,
+            "lane": e.lane.value,
+            "day": e.slot.start.date(),
+            "state": "booked",
+            "score": 0,
+            "slot_start": e.slot.start,
+            "over_capacity": e.over_capacity,
+        }
+    elif decision.queued:
+        q = decision.queued[0]
+        row = {
+            "office": q.office,
+            "lane": q.lane.value,
+            "day": q.day,
+            "state": "waiting",
+            "score": q.score,
+            "slot_start": None,
+            "over_capacity": False,
+        }
+    if row is not None:
+        conn.execute(
+            insert(_EXAMINATIONS),
+            {
+                "declaration_id": decision.declaration_id,
+                "decision_version": decision.version,
+                **row,
+            },
+        )

@@ -14,7 +14,15 @@ from hub.store import Store, upgrade
 from hub.store.engine import open_engine
 from hub.store.schema import Base
 
-TABLES = {"alembic_version", "decisions", "declarations", "findings", "messages", "outbox"}
+TABLES = {
+    "alembic_version",
+    "decisions",
+    "declarations",
+    "examinations",
+    "findings",
+    "messages",
+    "outbox",
+}
 
 
 def test_the_upgraded_schema_equals_the_models(database_url: str) -> None:
