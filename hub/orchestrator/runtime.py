@@ -24,11 +24,13 @@ distributed, and tests can drive them directly.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from hub.agency import Agency
@@ -61,6 +63,8 @@ DECIDE_QUEUE = "hub.decide"
 ASSESS_QUEUE_PREFIX = "hub.assess."
 # How long the relay leaves a fresh outbox entry to the process that accepted it.
 RELAY_GRACE_S = 5.0
+# How far back sweep_overdue looks for declarations left undecided.
+SWEEP_WINDOW_S = 3600.0
 
 
 def assessment_queue(queue_prefix: str, agency_queue: str) -> str:
@@ -112,6 +116,11 @@ class Orchestrator:
         self._request_id = wiring.request_id
         self._specs = {name: a.spec for name, a in self.agencies.items()}
         self._relay_lock = threading.Lock()
+        self._marks_lock = threading.Lock()
+        self._published: list[int] = []  # outbox entries published, marked in batches
+        self._deadlines_lock = threading.Lock()
+        # (longest deadline passes, declaration id, started_at) of the declarations started here
+        self._deadlines: list[tuple[datetime, str, str]] = []
         built: dict[str, AgencyAdapter] = {}
         try:
             for name, agency in self.agencies.items():
@@ -149,7 +158,10 @@ class Orchestrator:
 
         The submitting process does not wait for the relay's next round. On
         a failure the entries count an attempt and the relay takes them at
-        its next round; nothing is lost.
+        its next round; nothing is lost. Entries published are marked in
+        batches (:meth:`flush_published`, a transaction per batch rather
+        than per declaration); a process that dies before marking them has
+        them published again, which the idempotent tasks absorb.
         """
         if not outbox_ids:
             return True
@@ -159,8 +171,26 @@ class Orchestrator:
             self.store.bump_attempts(outbox_ids)
             log.warning("%s not published, the relay will retry: %s", declaration_id, exc)
             return False
-        self.store.mark_published(outbox_ids, self.clock())
+        with self._marks_lock:
+            self._published.extend(outbox_ids)
         return True
+
+    def flush_published(self) -> int:
+        """Mark the entries :meth:`publish_accepted` published; how many were marked.
+
+        Never raises: on a store failure the ids are kept for the next flush.
+        """
+        with self._marks_lock:
+            ids, self._published = self._published, []
+        if not ids:
+            return 0
+        try:
+            return self.store.mark_published(ids, self.clock())
+        except Exception as exc:
+            with self._marks_lock:
+                self._published[:0] = ids
+            log.warning("%d outbox entries not marked, will retry: %s", len(ids), exc)
+            return 0
 
     def relay_once(self, limit: int = 100) -> int:
         """Publish unpublished outbox entries and mark them; how many were published.
@@ -171,6 +201,7 @@ class Orchestrator:
         an attempt and stops this round: the entry stays unpublished and the
         next round tries again, so nothing is lost.
         """
+        self.flush_published()
         with self._relay_lock:
             done = 0
             settled = self.clock() - timedelta(seconds=RELAY_GRACE_S)
@@ -184,6 +215,7 @@ class Orchestrator:
                     break
                 self.store.mark_published([row.id], self.clock())
                 done += 1
+            self.sweep_overdue()
             return done
 
     def recover(self, limit: int = 1000) -> int:
@@ -200,14 +232,15 @@ class Orchestrator:
         return len(undecided)
 
     def start(self, declaration_id: str) -> None:
-        """Publish an assessment per routed agency and the final decide after the deadlines."""
+        """Publish an assessment per routed agency; the last to answer makes the decision."""
         declaration = self.store.declaration(declaration_id)
         if declaration is None:
             return
         routes = route(declaration, self._specs)
         if not routes:
             return
-        started_at = self.clock().isoformat()
+        now = self.clock()
+        started_at = now.isoformat()
         for r in routes:
             self.publisher.publish(
                 ASSESS_TASK,
@@ -215,12 +248,78 @@ class Orchestrator:
                 queue=self.queue_of(r.agency),
             )
         longest = max(self._specs[r.agency].deadline_s for r in routes)
-        self.publisher.publish(
-            DECIDE_TASK,
-            {"declaration_id": declaration_id, "started_at": started_at, "final": True},
-            queue=self.decide_queue,
-            countdown=longest,
+        with self._deadlines_lock:
+            heapq.heappush(
+                self._deadlines, (now + timedelta(seconds=longest), declaration_id, started_at)
+            )
+
+    def fire_deadlines(self) -> int:
+        """Publish the final decide of each declaration started here whose deadlines all passed
+        without a decision; how many.
+
+        :meth:`start` notes when the longest deadline of the routed agencies
+        passes; most declarations are decided by their answers long before,
+        which one query over the batch tells, so only the others cost a
+        task. (One delayed task per declaration, the first design, cost a
+        tenth of the embedded throughput and most of its p99.)
+        """
+        now = self.clock()
+        due: list[tuple[str, str]] = []
+        with self._deadlines_lock:
+            while self._deadlines and self._deadlines[0][0] <= now:
+                _, declaration_id, started_at = heapq.heappop(self._deadlines)
+                due.append((declaration_id, started_at))
+        if not due:
+            return 0
+        try:
+            decided = self.store.decided_among([d for d, _ in due])
+        except Exception as exc:
+            with self._deadlines_lock:
+                for declaration_id, started_at in due:
+                    heapq.heappush(self._deadlines, (now, declaration_id, started_at))
+            log.warning("deadlines not checked, will retry: %s", exc)
+            return 0
+        fired = 0
+        for declaration_id, started_at in due:
+            if declaration_id in decided:
+                continue
+            self.publisher.publish(
+                DECIDE_TASK,
+                {"declaration_id": declaration_id, "started_at": started_at, "final": True},
+                queue=self.decide_queue,
+            )
+            fired += 1
+        return fired
+
+    def sweep_overdue(self, limit: int = 100) -> int:
+        """Decide each declaration whose every deadline passed without a decision; how many.
+
+        The safety net for a task lost without a trace (a broker that
+        dropped it, a worker stopped between acknowledging and deciding):
+        declarations published between an hour and the longest deadline
+        (plus ``RELAY_GRACE_S``) ago and still undecided get their final
+        decide now. A declaration older than that is :meth:`recover`'s.
+        """
+        if not self._specs:
+            return 0
+        now = self.clock()
+        longest = max(spec.deadline_s for spec in self._specs.values())
+        overdue = self.store.undecided(
+            limit,
+            published_before=now - timedelta(seconds=longest + RELAY_GRACE_S),
+            published_after=now - timedelta(seconds=SWEEP_WINDOW_S),
         )
+        for declaration_id in overdue:
+            self.publisher.publish(
+                DECIDE_TASK,
+                {
+                    "declaration_id": declaration_id,
+                    "started_at": (now - timedelta(seconds=longest)).isoformat(),
+                    "final": True,
+                },
+                queue=self.decide_queue,
+            )
+        return len(overdue)
 
     # One agency's assessment
 
@@ -352,7 +451,6 @@ class Orchestrator:
         answer from an agency still pending amends the latest version.
         """
         answered = {a.agency: a for a in basis.answers}
-        context = replace(self.context, capacity=basis.capacity)
         previous = basis.latest
         if previous is None:
             missing = [n for n in names if n not in answered]
@@ -363,23 +461,32 @@ class Orchestrator:
             ]
             if len(overdue) < len(missing):
                 return []
-            first = merge(
-                declaration,
-                {n: answered[n].findings for n in names if n in answered},
-                context=context,
-                now=now,
-                pending=missing,
-            )
-            return [first]
+            findings = {n: answered[n].findings for n in names if n in answered}
+            return [
+                self._booked(basis, partial(merge, declaration, findings, now=now, pending=missing))
+            ]
         versions: list[Decision] = []
         current = previous
         for name in previous.pending:
             if name in answered:
-                current = amend(
-                    current, declaration, name, answered[name].findings, context=context, now=now
+                current = self._booked(
+                    basis,
+                    partial(amend, current, declaration, name, answered[name].findings, now=now),
                 )
                 versions.append(current)
         return versions
+
+    def _booked(self, basis: DecisionBasis, decide: Callable[..., Decision]) -> Decision:
+        """``decide``, with the office's capacity read only when the decision needs a lane.
+
+        Most decisions are green and book nothing: they skip the capacity
+        read (and on PostgreSQL the office lock). One that does book is made
+        again with what the office has booked and queued.
+        """
+        unbooked = decide(context=self.context)
+        if unbooked.examination is None and not unbooked.queued:
+            return unbooked
+        return decide(context=replace(self.context, capacity=basis.capacity()))
 
 
 def _moment(text: str) -> datetime:

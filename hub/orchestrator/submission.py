@@ -54,6 +54,10 @@ __all__ = ["Hub", "Submitted", "decision_context", "open_hub"]
 
 log = logging.getLogger(__name__)
 
+# How often published outbox entries are marked (one transaction for all) and
+# passed deadlines fired: the most a pending decision comes after its deadline.
+TICK_S = 0.05
+
 
 @dataclass(frozen=True)
 class Submitted:
@@ -99,12 +103,10 @@ class Hub:
         self.app = app
         self._worker = worker
         self._stop = threading.Event()
-        self._relay: threading.Thread | None = None
-        if relay_interval_s:
-            self._relay = threading.Thread(
-                target=self._relay_loop, args=(relay_interval_s,), name="hub-relay", daemon=True
-            )
-            self._relay.start()
+        self._relay = threading.Thread(
+            target=self._relay_loop, args=(relay_interval_s,), name="hub-relay", daemon=True
+        )
+        self._relay.start()
 
     def submit(self, raw: bytes) -> Submitted:
         """Read, check, store (with its outbox entry), then publish; see the module docstring."""
@@ -163,15 +165,25 @@ class Hub:
                 return decision
             time.sleep(poll_s)
 
-    def _relay_loop(self, interval: float) -> None:
-        while not self._stop.wait(interval):
-            self.relay_once()
+    def _relay_loop(self, interval: float | None) -> None:
+        """Every ``TICK_S``: mark what was published, fire passed deadlines; every
+        ``interval`` (``None``: never, for tests that relay by hand): relay and sweep."""
+        next_relay = time.monotonic() + (interval or 0)
+        while not self._stop.wait(TICK_S):
+            self.orchestrator.flush_published()
+            try:
+                self.orchestrator.fire_deadlines()
+            except Exception as exc:  # the broker: the sweep will find them
+                log.warning("deadlines not fired: %s", exc)
+            if interval and time.monotonic() >= next_relay:
+                self.relay_once()
+                next_relay = time.monotonic() + interval
 
     def close(self) -> None:
         """Stop the relay and the embedded worker, close adapters, the broker pool and the store."""
         self._stop.set()
-        if self._relay is not None:
-            self._relay.join(10)
+        self._relay.join(10)
+        self.orchestrator.flush_published()
         try:
             if self._worker is not None:
                 self._worker.stop()

@@ -3,7 +3,9 @@
 Thin wrappers: the orchestration rules live in
 :class:`~hub.orchestrator.runtime.Orchestrator`. A retryable adapter failure
 before the deadline is retried with Celery's own retry (a new message due
-after the backoff), so an agency worker never sleeps on one declaration.
+after the backoff), so an agency worker never sleeps on one declaration; so
+is a failure of the store or broker, after which the assessment gives up and
+the final decide at the deadline stands in for its answer.
 """
 
 from __future__ import annotations
@@ -26,9 +28,18 @@ def register_tasks(app: Celery, orchestrator: Orchestrator) -> None:
     def assess_for_agency(
         self: Any, declaration_id: str, agency: str, started_at: str, reask: int = 0
     ) -> None:
-        countdown = orchestrator.assess(
-            declaration_id, agency, started_at, attempt=self.request.retries, reask=reask
-        )
+        attempt = self.request.retries
+        try:
+            countdown = orchestrator.assess(
+                declaration_id, agency, started_at, attempt=attempt, reask=reask
+            )
+        except Exception as exc:  # the store or the broker failed, not the agency
+            if attempt < orchestrator.settings.max_retries:
+                backoff = orchestrator.settings.retry_backoff_s * 2.0**attempt
+                raise self.retry(
+                    exc=exc, countdown=backoff, queue=orchestrator.queue_of(agency)
+                ) from exc
+            raise  # the final decide at the deadline makes the decision without it
         if countdown is not None:
             raise self.retry(countdown=countdown, queue=orchestrator.queue_of(agency))
 

@@ -7,6 +7,7 @@ value that can cross a process boundary (a Celery task, an API response).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -100,14 +101,16 @@ class DecisionBasis:
     """What a decision is made from, read inside the transaction that will store it.
 
     ``answers`` are every recorded answer in the order they came (the new
-    one included); ``latest`` the current decision version; ``capacity``
-    what the declaration's office has booked and queued, this declaration's
-    own appointment left out (a new version may keep or move it).
+    one included); ``latest`` the current decision version. ``capacity()``
+    reads what the declaration's office has booked and queued, this
+    declaration's own appointment left out (a new version may keep or move
+    it); a read, and on PostgreSQL a lock on the office's bookings, that
+    only a decision needing an examination has to pay for.
     """
 
     answers: tuple[Answer, ...]
     latest: Decision | None
-    capacity: CapacityState
+    capacity: Callable[[], CapacityState]
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,12 @@ _DECISION_HISTORY = (
     .order_by(_DECISIONS.c.version)
 )
 _UNBOOK = delete(_EXAMINATIONS).where(_EXAMINATIONS.c.declaration_id == bindparam("declaration_id"))
+_DECIDED_AMONG = (
+    select(_DECISIONS.c.declaration_id)
+    .where(_DECISIONS.c.declaration_id.in_(bindparam("ids", expanding=True)))
+    .distinct()
+)
+_LOCK_OFFICE = select(func.pg_advisory_xact_lock(func.hashtext(bindparam("key"))))
 _MARK_PUBLISHED = (
     update(_OUTBOX)
     .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _OUTBOX.c.published_at.is_(None))
@@ -437,12 +443,15 @@ class Store:
             created = False
             if answer is not None:
                 created = _record_answer(conn, declaration_id, answer)
-            if office is not None and self._postgres:
-                conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"office {office}"))))
+
+            def capacity() -> CapacityState:
+                if office is not None and self._postgres:
+                    conn.execute(_LOCK_OFFICE, {"key": f"office {office}"})
+                return _capacity(conn, office, since, declaration_id)
+
+            latest = _latest_decision(conn, declaration_id)
             basis = DecisionBasis(
-                answers=tuple(_answers(conn, declaration_id)),
-                latest=_latest_decision(conn, declaration_id),
-                capacity=_capacity(conn, office, since, declaration_id),
+                answers=tuple(_answers(conn, declaration_id)), latest=latest, capacity=capacity
             )
             made = tuple(make(basis))
             previous = basis.latest
@@ -455,7 +464,7 @@ class Store:
                 conn.execute(insert(_DECISIONS), _decision_row(decision))
                 previous = decision
             if made:
-                _book(conn, made[-1])
+                _book(conn, made[-1], booked_before=_books(latest))
             return Decided(answer_created=created, saved=made, latest=previous)
 
     def save_decision(self, decision: Decision) -> bool:
@@ -478,7 +487,7 @@ class Store:
                 else:
                     _check_follows(decision, latest or 0)
                     conn.execute(insert(_DECISIONS), _decision_row(decision))
-                    _book(conn, decision)
+                    _book(conn, decision, booked_before=True)
                     return True
         except IntegrityError as exc:
             with self._reading() as conn:
@@ -493,6 +502,13 @@ class Store:
         """The current decision on a declaration: its highest version, or ``None``."""
         with self._reading() as conn:
             return _latest_decision(conn, declaration_id)
+
+    def decided_among(self, declaration_ids: Sequence[str]) -> set[str]:
+        """Those of ``declaration_ids`` that have a decision."""
+        if not declaration_ids:
+            return set()
+        with self._reading() as conn:
+            return set(conn.scalars(_DECIDED_AMONG, {"ids": list(declaration_ids)}))
 
     def capacity(self, office: str, since: date | None = None) -> CapacityState:
         """What ``office`` has booked and queued, per lane and day (from ``since`` on)."""
@@ -540,12 +556,19 @@ class Store:
             for row in rows
         ]
 
-    def undecided(self, limit: int = 100) -> list[str]:
+    def undecided(
+        self,
+        limit: int = 100,
+        *,
+        published_before: datetime | None = None,
+        published_after: datetime | None = None,
+    ) -> list[str]:
         """Declarations whose assessment was published but that have no decision yet.
 
         An embedded hub keeps its queued tasks in memory; after a restart these
         declarations would wait for ever, so the hub starts them again (the
         assessments are idempotent: agencies that answered are not asked twice).
+        The bounds select those published in a window (the overdue sweep).
         """
         c = _OUTBOX.c
         decided = select(_DECISIONS.c.declaration_id).where(
@@ -557,6 +580,10 @@ class Store:
             .order_by(c.id)
             .limit(limit)
         )
+        if published_before is not None:
+            query = query.where(c.published_at < published_before)
+        if published_after is not None:
+            query = query.where(c.published_at > published_after)
         with self._reading() as conn:
             rows = conn.scalars(query).all()
         return list(dict.fromkeys(rows))
@@ -685,9 +712,14 @@ def _capacity(
     return CapacityState(booked=dict(booked), waiting=dict(waiting))
 
 
-def _book(conn: Connection, decision: Decision) -> None:
+def _books(decision: Decision | None) -> bool:
+    return decision is not None and (decision.examination is not None or bool(decision.queued))
+
+
+def _book(conn: Connection, decision: Decision, *, booked_before: bool) -> None:
     """Make the declaration's examination row say what ``decision`` booked or queued."""
-    conn.execute(_UNBOOK, {"declaration_id": decision.declaration_id})
+    if booked_before:
+        conn.execute(_UNBOOK, {"declaration_id": decision.declaration_id})
     row: dict[str, Any] | None = None
     if decision.examination is not None:
         e = decision.examination

@@ -144,6 +144,7 @@ def test_workers_over_rabbitmq_and_postgresql_decide(
         assert set(decision.agencies) == {"customs", "police", "vet"}
         assert decision.agencies["vet"].channel.value == "red"
         assert decision.pending == ()
+        hub.orchestrator.flush_published()
         assert hub.store.unpublished() == []
         assert set(AGENCIES) >= set(decision.agencies)
     finally:

@@ -173,6 +173,7 @@ def test_a_restarted_embedded_hub_starts_what_its_last_process_lost(tmp_path: Pa
     with embedded_hub(tmp_path, publisher=forgetful) as first:
         submitted = first.submit(CHICKEN.read_bytes())
         assert forgetful.lost > 0  # published (the outbox is marked) but never run
+        first.orchestrator.flush_published()
         assert first.store.unpublished() == []
         assert first.store.undecided() == [submitted.declaration_id]
 
