@@ -4,22 +4,30 @@ Celery tasks (:mod:`hub.orchestrator.tasks`) are thin wrappers around
 :class:`Orchestrator`, so the rules below are the same embedded and
 distributed, and tests can drive them directly.
 
-- **Start.** The relay publishes one ``assess`` per routed agency and one
-  *final* ``decide`` due when the longest deadline has passed. Deadlines run
-  from that moment (``started_at``), so a broker outage before publishing
-  delays decisions without spending the agencies' time.
+- **Start.** The accepting process publishes one ``assess`` per routed
+  agency and notes when the longest of their deadlines passes. Deadlines
+  run from that moment (``started_at``), so a broker outage before
+  publishing delays decisions without spending the agencies' time.
 - **Assess.** Idempotent: the request id (the agency contract's key) of an
   answer already recorded means the agency is not asked again. An answer is
   recorded ``late`` when it comes after the deadline. A retryable
   :class:`~hub.errors.AdapterError` is retried with exponential backoff while
   the deadline has not passed; otherwise the task gives up and the fail-safe
-  applies at decide time.
-- **Decide.** From recorded answers only. An agency not answered is
-  ``pending`` (its fail-safe finding stands in) only once its deadline has
-  passed; before that, no decision is made. Version 1 is the first decision;
-  each late answer to a pending agency amends the latest version. Versions
-  are saved insert-only: a :class:`~hub.errors.ConflictingRecord` (another
-  worker saved that version first) reloads the latest and tries once more.
+  applies at the deadline.
+- **Decide.** In the transaction that records an answer
+  (:meth:`~hub.store.Store.decide`, one declaration at a time): the last
+  routed agency to answer makes version 1; an answer from an agency left
+  pending amends the latest version. An agency not answered is ``pending``
+  (its fail-safe finding stands in) only once its deadline has passed:
+  :meth:`Orchestrator.fire_deadlines` publishes a *final* ``decide`` for each
+  declaration still undecided then, and :meth:`Orchestrator.sweep_overdue`
+  does the same for declarations whose starting process died. Versions are
+  insert-only: a :class:`~hub.errors.ConflictingRecord` (another writer saved
+  that version first) means deciding again on what it saved.
+
+Measured with bench/e2e.py before settling on this shape: a decide task per
+answer and a delayed decide per declaration cost 16.5 store transactions
+and 5.5 task messages per declaration; now about 4 and 2.3.
 """
 
 from __future__ import annotations
@@ -417,7 +425,7 @@ class Orchestrator:
         def make(basis: DecisionBasis) -> list[Decision]:
             return self._next_versions(declaration, names, basis, started_at, now, final)
 
-        office = office_of(declaration)
+        office = self._calendar_office(declaration)
         since = now.date() - timedelta(days=1)  # an office's local day may start before UTC's
         try:
             decided = self.store.decide(
@@ -434,6 +442,13 @@ class Orchestrator:
             for name in first.pending:  # their answer may still come: it will amend
                 self._reask(declaration.id, name, 1)
         return decided.latest
+
+    def _calendar_office(self, declaration: Declaration) -> str | None:
+        """The office whose calendar books the declaration's examination (the default one
+        for an office the register lacks), or ``None`` without calendars."""
+        if self.context.offices is None:
+            return None
+        return self.context.offices.get(office_of(declaration)).code
 
     def _next_versions(
         self,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from hub.model import Declaration
 from hub.model.finding import Finding
 from hub.orchestrator import CeleryPublisher, Hub
 from hub.orchestrator.runtime import assessment_queue
+from tests.conftest import ROOT
 from tests.orchestrator.support import CHICKEN, embedded_hub, quick_agencies, wait_for_versions
 
 
@@ -202,3 +204,74 @@ def test_an_agency_that_failed_is_asked_again_and_its_answer_amends(tmp_path: Pa
     assert history[1].pending == ()
     assert history[1].agencies["vet"].status is AgencyStatus.MAY_PROCEED
     assert len(first_call) >= 2  # asked again after the decision left it pending
+
+
+ONE_PHYSICAL_CONTROL_A_DAY = """\
+offices:
+  - code: GB000051
+    name: Felixstowe
+    timezone: Europe/London
+    opens: '00:00'
+    closes: '23:59'
+    slot_minutes: 30
+    lanes: {documentary: 5, scanner: 1, physical: 1}
+    default: true
+"""
+
+
+def _another(raw: bytes, lrn: str) -> bytes:
+    """The same declaration under another functional reference: a distinct declaration."""
+    return raw.replace(b"7849431S2YFQ", lrn.encode(), 1)
+
+
+def test_the_running_hub_counts_what_it_booked_against_the_office_capacity(
+    tmp_path: Path,
+) -> None:
+    registers = tmp_path / "registers"
+    shutil.copytree(ROOT / "registers", registers)
+    (registers / "offices.yaml").write_text(ONE_PHYSICAL_CONTROL_A_DAY, encoding="utf-8")
+    with embedded_hub(tmp_path, registers_dir=registers) as hub:
+        decisions = []
+        for lrn in ("CAPACITY-1", "CAPACITY-2"):
+            submitted = hub.submit(_another(CHICKEN.read_bytes(), lrn))
+            decision = hub.wait_for_decision(submitted.declaration_id, 10)
+            assert decision is not None and decision.channel.value == "red"
+            decisions.append(decision)
+        capacity = hub.store.capacity("GB000051")
+    first, second = decisions
+    assert first.examination is not None and not first.examination.over_capacity
+    day = first.examination.slot.start.date()
+    # The lane's one control a day is taken: the second is queued, or, being
+    # mandatory, booked over capacity; never silently given the same place.
+    if second.examination is not None:
+        assert second.examination.over_capacity
+        assert capacity.booked[("GB000051", first.examination.lane, day)] == 2
+    else:
+        [queued] = second.queued
+        assert (queued.day, queued.position) == (day, 1)
+        assert capacity.waiting[("GB000051", queued.lane, day)] == [queued.score]
+
+
+def test_a_declaration_whose_tasks_were_lost_is_decided_when_its_deadlines_pass(
+    tmp_path: Path,
+) -> None:
+    forgetful = ForgetfulBroker()
+    with embedded_hub(tmp_path, publisher=forgetful, relay=False) as hub:
+        submitted = hub.submit(CHICKEN.read_bytes())
+        assert forgetful.lost == 3  # customs, police and vet: every assessment lost
+        # The timer of the process that started it fires the final decide
+        # (lost too, with this broker); its deadline is 1 s in quick_agencies.
+        time.sleep(1.3)
+        assert forgetful.lost == 4
+        # A process that died takes its timer along: the sweep finds the rest.
+        assert isinstance(hub.app, Celery)
+        hub.orchestrator.publisher = CeleryPublisher(hub.app)
+        hub.orchestrator.flush_published()
+        later = hub.orchestrator.clock
+        hub.orchestrator.clock = lambda: later() + timedelta(seconds=10)
+        assert hub.orchestrator.sweep_overdue() == 1
+        hub.orchestrator.clock = later
+        decision = hub.wait_for_decision(submitted.declaration_id, 10)
+    assert decision is not None
+    assert set(decision.pending) == {"customs", "police", "vet"}
+    assert all(a.status is AgencyStatus.PENDING for a in decision.agencies.values())

@@ -5,14 +5,15 @@ from __future__ import annotations
 import multiprocessing
 from datetime import timedelta
 from multiprocessing.synchronize import Barrier
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from hub.decision import Decision, amend, merge
+from hub.decision import CapacityState, Decision, amend, merge
 from hub.errors import ConflictingRecord, StoreError, VersionGap
 from hub.ingest import read
-from hub.store import OutboxEntry, Store
+from hub.store import DecisionBasis, NewAnswer, OutboxEntry, Store
 from hub.store.schema import DecisionRecord, DeclarationRecord, MessageRecord, OutboxRecord
 from tests.conftest import CORPUS
 from tests.decision.support import CHICKEN, DECLARATIONS, NOW, context, finding
@@ -232,3 +233,99 @@ def test_undecided_lists_published_declarations_without_a_decision(store: Store)
     first, _ = _first_two()
     store.save_decision(first)
     assert store.undecided() == []
+
+
+THREE = ("customs", "police", "vet")
+
+
+def _first_when_all_answered(basis: DecisionBasis) -> list[Decision]:
+    answered = {a.agency: a.findings for a in basis.answers}
+    if basis.latest is not None or set(answered) != set(THREE):
+        return []
+    return [merge(CHICKEN, answered, context=CTX, now=NOW)]
+
+
+def _answer_in_child(url: str, agency: str, barrier: Barrier, results: object) -> None:
+    with Store.open(url) as store:
+        answer = NewAnswer(agency, "r1", (finding(agency, "yellow"),), NOW, False)
+        barrier.wait(timeout=20)
+        decided = store.decide(CHICKEN.id, _first_when_all_answered, answer=answer)
+        results.put((agency, decided.answer_created, len(decided.saved)))  # type: ignore[attr-defined]
+
+
+def test_of_answers_arriving_at_once_exactly_the_last_makes_the_decision(
+    store: Store, database_url: str
+) -> None:
+    _accept(store)
+    mp = multiprocessing.get_context("fork")
+    barrier, results = mp.Barrier(len(THREE)), mp.Queue()
+    children = [
+        mp.Process(target=_answer_in_child, args=(database_url, agency, barrier, results))
+        for agency in THREE
+    ]
+    for child in children:
+        child.start()
+    outcomes = sorted(results.get(timeout=30) for _ in children)
+    for child in children:
+        child.join(timeout=30)
+        assert child.exitcode == 0
+    results.close()
+
+    assert [created for _, created, _ in outcomes] == [True] * 3
+    assert sorted(saved for _, _, saved in outcomes) == [0, 0, 1]
+    [decision] = store.decision_history(CHICKEN.id)
+    assert set(decision.agencies) == set(THREE) and decision.pending == ()
+
+
+def test_what_a_decision_books_is_the_offices_capacity_until_a_later_version_frees_it(
+    store: Store,
+) -> None:
+    _accept(store)
+    first = merge(CHICKEN, {"customs": [], "vet": [finding("vet", "red")]}, context=CTX, now=NOW)
+    assert first.examination is not None
+    seen: list[CapacityState] = []
+
+    def book(basis: DecisionBasis) -> list[Decision]:
+        seen.append(basis.capacity())  # read inside the deciding transaction
+        return [first]
+
+    decided = store.decide(CHICKEN.id, book, office="GB000051")
+    assert decided.saved == (first,) and decided.latest == first
+    assert seen == [CapacityState()]  # nothing booked before
+    key = ("GB000051", first.examination.lane, first.examination.slot.start.date())
+    assert store.capacity("GB000051").booked == {key: 1}
+
+    cleared = amend(first, CHICKEN, "vet", [], context=CTX, now=NOW + timedelta(minutes=1))
+    assert cleared.examination is None
+
+    def clear(basis: DecisionBasis) -> list[Decision]:
+        seen.append(basis.capacity())
+        return [cleared]
+
+    store.decide(CHICKEN.id, clear, office="GB000051")
+    assert seen[1] == CapacityState()  # its own booking left out: a new version may move it
+    assert store.capacity("GB000051").booked == {}
+    assert [d.version for d in store.decision_history(CHICKEN.id)] == [1, 2]
+
+
+def test_decide_refuses_an_unknown_declaration_and_a_version_out_of_turn(store: Store) -> None:
+    first, second = _first_two()
+    with pytest.raises(StoreError, match="no such declaration"):
+        store.decide(CHICKEN.id, lambda basis: [first])
+    _accept(store)
+    with pytest.raises(VersionGap, match="next must be 1"):
+        store.decide(CHICKEN.id, lambda basis: [second])
+    assert store.decision_history(CHICKEN.id) == []
+
+
+def test_on_sqlite_only_the_accept_waits_for_the_disk(tmp_path: Path) -> None:
+    with Store.embedded(tmp_path / "hub.db") as store:
+        said: list[str] = []
+        event.listen(store.engine, "before_cursor_execute", lambda *a: said.append(a[2]))
+        _accept(store)
+        assert "PRAGMA synchronous = FULL" in said  # durable before the trader is told
+        said.clear()
+        store.record_answer(CHICKEN.id, "vet", "r1", (), answered_at=NOW, late=False)
+        assert "PRAGMA synchronous = FULL" not in said
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
