@@ -2,8 +2,8 @@
 
 Task defaults make delivery at-least-once and the tasks idempotent:
 ``acks_late`` with ``task_reject_on_worker_lost`` (a task whose worker died
-is redelivered, not lost), ``worker_prefetch_multiplier=1`` (a slow agency
-does not hoard another's work), JSON only.
+is redelivered, not lost), ``worker_prefetch_multiplier=1`` distributed (a slow
+agency does not hoard another's work), JSON only.
 
 Embedded mode (``memory://``) runs a worker *thread* in the serving process,
 consuming every queue with a thread pool. Measured here before choosing it:
@@ -27,7 +27,12 @@ from kombu.entity import Queue
 
 from hub.settings import Settings
 
-__all__ = ["CeleryPublisher", "EmbeddedWorker", "create_app"]
+__all__ = ["EMBEDDED_POLLING_S", "CeleryPublisher", "EmbeddedWorker", "create_app"]
+
+# How long the in-process transport sleeps when every queue is empty: the
+# latency a task may wait, against the CPU an idle hub burns polling (here:
+# 5 ms -> 1.4 % of a core, 2 ms -> 2.3 %, 1 ms -> 4 %).
+EMBEDDED_POLLING_S = 0.002
 
 
 def create_app(settings: Settings, queues: Sequence[str]) -> Celery:
@@ -36,7 +41,11 @@ def create_app(settings: Settings, queues: Sequence[str]) -> Celery:
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
+        # Distributed: a worker consuming several queues must not hoard one
+        # agency's messages while another's wait. Embedded, the one worker's
+        # threads take what comes; four each cut the per-task overhead of
+        # the in-process transport from 1.6 to 0.5 ms (measured here).
+        worker_prefetch_multiplier=4 if settings.embedded else 1,
         task_serializer="json",
         accept_content=["json"],
         result_serializer="json",
@@ -47,7 +56,9 @@ def create_app(settings: Settings, queues: Sequence[str]) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_enable_remote_control=False,
         worker_send_task_events=False,
-        broker_transport_options={"polling_interval": 0.005} if settings.embedded else {},
+        broker_transport_options={"polling_interval": EMBEDDED_POLLING_S}
+        if settings.embedded
+        else {},
     )
     return app
 
