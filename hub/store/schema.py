@@ -48,12 +48,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "AnswerRecord",
+    "AuditRecord",
     "Base",
+    "ControlResultRecord",
     "DecisionRecord",
     "DeclarationRecord",
     "ExaminationRecord",
     "MessageRecord",
     "OutboxRecord",
+    "ReroutingApprovalRecord",
+    "ReroutingRequestRecord",
     "UTCDateTime",
 ]
 
@@ -212,3 +216,69 @@ class ExaminationRecord(Base):
     score: Mapped[int] = mapped_column(Integer)
     slot_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
     over_capacity: Mapped[bool]
+
+
+class AuditRecord(Base):
+    """One record of the audit trail (:mod:`hub.audit`); never updated.
+
+    ``seq`` is assigned by the store, one after the last, under a lock, so
+    the trail is one chain; ``hash`` seals the record to the one before.
+    """
+
+    __tablename__ = "audit_records"
+    __table_args__ = (CheckConstraint("seq >= 1", name="seq_positive"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(128))
+    detail_json: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ControlResultRecord(Base):
+    """What an agency's control of a decision version found (:mod:`hub.feedback`); never updated."""
+
+    __tablename__ = "control_results"
+    __table_args__ = (
+        CheckConstraint(
+            "outcome IN ('no-finding', 'discrepancy', 'seizure', 'detention')",
+            name="outcome_known",
+        ),
+        Index(None, "agency", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    declaration_id: Mapped[str] = mapped_column(ForeignKey("declarations.id"), index=True)
+    decision_version: Mapped[int] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    result_json: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReroutingRequestRecord(Base):
+    """An officer's request to raise a channel, waiting for a second officer; never updated.
+
+    Its approval is a row of ``rerouting_approvals`` and a new decision version.
+    """
+
+    __tablename__ = "rerouting_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    declaration_id: Mapped[str] = mapped_column(ForeignKey("declarations.id"), index=True)
+    request_json: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReroutingApprovalRecord(Base):
+    """The approval of a raise request: who, when, and the decision version it made."""
+
+    __tablename__ = "rerouting_approvals"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("rerouting_requests.id"), primary_key=True)
+    approved_by: Mapped[str] = mapped_column(String(200))
+    decision_version: Mapped[int] = mapped_column(Integer)
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime())

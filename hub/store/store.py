@@ -27,6 +27,7 @@ not be shared between processes (with Celery's prefork pool, open it in
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -40,9 +41,12 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from hub.audit.chain import GENESIS, AuditEntry, seal
 from hub.decision.capacity import CapacityState
 from hub.decision.model import Decision, Lane
+from hub.decision.rerouting import RaiseRequest
 from hub.errors import ConflictingRecord, StoreError, VersionGap
+from hub.feedback.result import ControlResult
 from hub.model.declaration import Declaration
 from hub.model.finding import Finding
 from hub.store.engine import DURABLE, READ_ONLY, open_engine
@@ -59,12 +63,16 @@ from hub.store.records import (
 )
 from hub.store.schema import (
     AnswerRecord,
+    AuditRecord,
     Base,
+    ControlResultRecord,
     DecisionRecord,
     DeclarationRecord,
     ExaminationRecord,
     MessageRecord,
     OutboxRecord,
+    ReroutingApprovalRecord,
+    ReroutingRequestRecord,
 )
 from hub.store.settings import database_url
 
@@ -81,6 +89,11 @@ _DECISIONS = _TABLES[DecisionRecord.__tablename__]
 _ANSWERS = _TABLES[AnswerRecord.__tablename__]
 _OUTBOX = _TABLES[OutboxRecord.__tablename__]
 _EXAMINATIONS = _TABLES[ExaminationRecord.__tablename__]
+_AUDIT = _TABLES[AuditRecord.__tablename__]
+_RESULTS = _TABLES[ControlResultRecord.__tablename__]
+_REQUESTS = _TABLES[ReroutingRequestRecord.__tablename__]
+_APPROVALS = _TABLES[ReroutingApprovalRecord.__tablename__]
+HUB_ACTOR = "hub"  # how the audit trail names the hub's own acts (decisions)
 
 # The statements, built once (see the module docstring).
 _DECLARATION_OF_MESSAGE = select(_DECLARATIONS.c.id).where(
@@ -137,6 +150,9 @@ _DECIDED_AMONG = (
     .where(_DECISIONS.c.declaration_id.in_(bindparam("ids", expanding=True)))
     .distinct()
 )
+_LAST_AUDIT = select(_AUDIT.c.seq, _AUDIT.c.hash).order_by(_AUDIT.c.seq.desc()).limit(1)
+_INSERT_AUDIT = insert(_AUDIT)
+_LOCK_AUDIT = select(func.pg_advisory_xact_lock(func.hashtext("hub audit chain")))
 _LOCK_OFFICE = select(func.pg_advisory_xact_lock(func.hashtext(bindparam("key"))))
 _MARK_PUBLISHED = (
     update(_OUTBOX)
@@ -239,8 +255,11 @@ class Store:
         wire_format: str,
         received_at: datetime,
         outbox: Sequence[OutboxEntry] = (),
+        actor: str = HUB_ACTOR,
     ) -> Accepted:
         """Keep the message as received, its declaration and the work it causes, all or nothing.
+
+        The submission is audited in the same transaction, under ``actor``.
 
         Durable before it returns (the trader is told it is accepted). The same
         bytes again (a retry, a replayed upload) return the declaration
@@ -520,6 +539,247 @@ class Store:
         with self._reading() as conn:
             texts = conn.scalars(_DECISION_HISTORY, {"declaration_id": declaration_id}).all()
         return [Decision.model_validate_json(t) for t in texts]
+
+    # Officers: control results and re-routings
+
+    def record_control_result(self, result: ControlResult, *, actor: str) -> int:
+        """Keep what a control found (insert-only, audited); its id."""
+        row = {
+            "declaration_id": result.declaration_id,
+            "decision_version": result.decision_version,
+            "agency": result.agency,
+            "outcome": result.outcome.value,
+            "result_json": result.model_dump_json(),
+            "recorded_at": result.recorded_at,
+        }
+        with self._transaction() as conn:
+            if conn.scalar(_LOCK_DECLARATION, {"id": result.declaration_id}) is None:
+                raise StoreError(f"{result.declaration_id}: no such declaration")
+            latest = conn.scalar(_LATEST_VERSION, {"declaration_id": result.declaration_id})
+            if latest is None or result.decision_version > latest:
+                raise StoreError(
+                    f"{result.declaration_id} has no decision version {result.decision_version}"
+                )
+            result_id = int(conn.scalar(insert(_RESULTS).returning(_RESULTS.c.id), row))
+            self._append_audit(
+                conn,
+                actor=actor,
+                action="control-result",
+                subject=result.declaration_id,
+                detail={"id": result_id, "agency": result.agency, "outcome": result.outcome.value},
+                at=result.recorded_at,
+            )
+        return result_id
+
+    def control_results(self, declaration_id: str) -> list[ControlResult]:
+        """Every control result recorded on a declaration, oldest first."""
+        query = (
+            select(_RESULTS.c.result_json)
+            .where(_RESULTS.c.declaration_id == declaration_id)
+            .order_by(_RESULTS.c.id)
+        )
+        with self._reading() as conn:
+            return [ControlResult.model_validate_json(t) for t in conn.scalars(query)]
+
+    def request_raise(self, request: RaiseRequest, *, actor: str) -> int:
+        """Keep a raise request until a second officer approves it (audited); its id."""
+        with self._transaction() as conn:
+            if conn.scalar(_LOCK_DECLARATION, {"id": request.declaration_id}) is None:
+                raise StoreError(f"{request.declaration_id}: no such declaration")
+            request_id = int(
+                conn.scalar(
+                    insert(_REQUESTS).returning(_REQUESTS.c.id),
+                    {
+                        "declaration_id": request.declaration_id,
+                        "request_json": request.model_dump_json(),
+                        "requested_at": request.requested_at,
+                    },
+                )
+            )
+            self._append_audit(
+                conn,
+                actor=actor,
+                action="rerouting.requested",
+                subject=request.declaration_id,
+                detail={
+                    "request": request_id,
+                    "agency": request.agency,
+                    "to": request.to_channel.value,
+                    "reason": request.reason,
+                },
+                at=request.requested_at,
+            )
+        return request_id
+
+    def raise_requests(self, declaration_id: str) -> list[tuple[int, RaiseRequest, int | None]]:
+        """A declaration's raise requests: (id, request, version its approval made or None)."""
+        query = (
+            select(_REQUESTS.c.id, _REQUESTS.c.request_json, _APPROVALS.c.decision_version)
+            .outerjoin(_APPROVALS, _APPROVALS.c.request_id == _REQUESTS.c.id)
+            .where(_REQUESTS.c.declaration_id == declaration_id)
+            .order_by(_REQUESTS.c.id)
+        )
+        with self._reading() as conn:
+            return [
+                (int(i), RaiseRequest.model_validate_json(text), version)
+                for i, text, version in conn.execute(query)
+            ]
+
+    def reroute(
+        self,
+        declaration_id: str,
+        make: Callable[[Decision], Decision],
+        *,
+        actor: str,
+        approving: int | None = None,
+        approver: str | None = None,
+    ) -> Decision:
+        """Store the version an officer's re-routing makes from the latest one, audited.
+
+        ``make`` gets the latest version inside the transaction (so a late
+        answer saved meanwhile is not lost) and returns the next.
+        ``approving`` names the raise request this approves: approved once
+        only (:class:`~hub.errors.ConflictingRecord` the second time).
+        """
+        with self._transaction() as conn:
+            if conn.scalar(_LOCK_DECLARATION, {"id": declaration_id}) is None:
+                raise StoreError(f"{declaration_id}: no such declaration")
+            latest = _latest_decision(conn, declaration_id)
+            if latest is None:
+                raise StoreError(f"{declaration_id} has no decision to re-route yet")
+            if approving is not None:
+                done = conn.scalar(
+                    select(_APPROVALS.c.decision_version).where(
+                        _APPROVALS.c.request_id == approving
+                    )
+                )
+                if done is not None:
+                    raise ConflictingRecord(
+                        f"already approved: it made version {done}", key=f"request {approving}"
+                    )
+            decision = make(latest)
+            _check_follows(decision, latest.version)
+            conn.execute(insert(_DECISIONS), _decision_row(decision))
+            _book(conn, decision, booked_before=_books(latest))
+            record = decision.reroutings[-1] if decision.reroutings else None
+            if approving is not None:
+                conn.execute(
+                    insert(_APPROVALS),
+                    {
+                        "request_id": approving,
+                        "approved_by": approver or actor,
+                        "decision_version": decision.version,
+                        "approved_at": decision.made_at,
+                    },
+                )
+            self._append_audit(
+                conn,
+                actor=actor,
+                action="rerouting.approved" if approving is not None else "rerouting.lowered",
+                subject=declaration_id,
+                detail={
+                    "version": decision.version,
+                    "request": approving,
+                    "agency": record.agency if record else None,
+                    "reason": record.reason if record else None,
+                    "channel": decision.channel.value,
+                },
+                at=decision.made_at,
+            )
+            return decision
+
+    # The audit trail
+
+    def audit(
+        self,
+        *,
+        actor: str,
+        action: str,
+        subject: str | None = None,
+        detail: dict[str, Any] | None = None,
+        at: datetime,
+    ) -> AuditEntry:
+        """Append a record of its own (a read of a confidential finding, a token's use)."""
+        with self._transaction() as conn:
+            return self._append_audit(
+                conn, actor=actor, action=action, subject=subject, detail=detail or {}, at=at
+            )
+
+    def audit_trail(self, *, after: int = 0, batch: int = 1000) -> Iterator[AuditEntry]:
+        """Every record after ``after``, in order, read ``batch`` at a time."""
+        c = _AUDIT.c
+        while True:
+            query = select(_AUDIT).where(c.seq > after).order_by(c.seq).limit(batch)
+            with self._reading() as conn:
+                rows = conn.execute(query).mappings().all()
+            for row in rows:
+                yield AuditEntry(
+                    seq=row["seq"],
+                    at=row["at"],
+                    actor=row["actor"],
+                    action=row["action"],
+                    subject=row["subject"],
+                    detail=json.loads(row["detail_json"]),
+                    prev_hash=row["prev_hash"],
+                    hash=row["hash"],
+                )
+            if len(rows) < batch:
+                return
+            after = rows[-1]["seq"]
+
+    def _append_audit(
+        self,
+        conn: Connection,
+        *,
+        actor: str,
+        action: str,
+        subject: str | None,
+        detail: dict[str, Any],
+        at: datetime,
+    ) -> AuditEntry:
+        """Append to the chain inside ``conn``'s transaction: one writer at a time.
+
+        On PostgreSQL a transaction-scoped advisory lock serialises appends
+        (SQLite's writer is alone anyway), held until the fact it records
+        commits with it. The detail is stored as the JSON it was sealed over.
+        """
+        if self._postgres:
+            conn.execute(_LOCK_AUDIT)
+        last = conn.execute(_LAST_AUDIT).first()
+        seq, prev = (1, GENESIS) if last is None else (int(last[0]) + 1, str(last[1]))
+        detail = json.loads(json.dumps(detail, default=str))
+        digest = seal(
+            prev, seq=seq, at=at, actor=actor, action=action, subject=subject, detail=detail
+        )
+        conn.execute(
+            _INSERT_AUDIT,
+            {
+                "seq": seq,
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "subject": subject,
+                "detail_json": json.dumps(detail, sort_keys=True),
+                "prev_hash": prev,
+                "hash": digest,
+            },
+        )
+        return AuditEntry(seq, at, actor, action, subject, detail, prev, digest)
+
+    def _audit_decision(self, conn: Connection, decision: Decision) -> None:
+        self._append_audit(
+            conn,
+            actor=HUB_ACTOR,
+            action="decision",
+            subject=decision.declaration_id,
+            detail={
+                "version": decision.version,
+                "channel": decision.channel.value,
+                "released": decision.released,
+                "pending": list(decision.pending),
+            },
+            at=decision.made_at,
+        )
 
     # The outbox
 

@@ -16,12 +16,16 @@ from hub.store.schema import Base
 
 TABLES = {
     "alembic_version",
+    "audit_records",
+    "control_results",
     "decisions",
     "declarations",
     "examinations",
     "findings",
     "messages",
     "outbox",
+    "rerouting_approvals",
+    "rerouting_requests",
 }
 
 
