@@ -27,6 +27,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
+from hub.access import Principal, Role, SigningKey, token_key_path
 from hub.errors import HubError, IngestError
 from hub.ingest import read_with_warnings
 from hub.model import DeclarationFunction
@@ -59,7 +60,17 @@ def demo_messages(schemas_dir: Path, corpus: Path | None) -> list[Path]:
             found.append(path)
     if corpus is not None:
         found.extend(p for p in (corpus / name for name in CORPUS_DECLARATIONS) if p.is_file())
-    return found
+    # An original before the amendment or cancellation that refers to it, as a trader sends them.
+    return sorted(found, key=_function_rank)
+
+
+def _function_rank(path: Path) -> int:
+    try:
+        function = read_with_warnings(path.read_bytes()).declaration.function
+    except IngestError:
+        return 0
+    order = (DeclarationFunction.AMENDMENT, DeclarationFunction.CANCELLATION)
+    return 1 + order.index(function) if function in order else 0
 
 
 def format_decision(contract: dict[str, Any]) -> Iterator[str]:
@@ -100,24 +111,35 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _submit(client: Any, path: Path, wait: float, out: TextIO) -> bool:
-    """Post one message and print what came back; False when it was not decided."""
+def _submit(client: Any, path: Path, wait: float, out: TextIO, key: SigningKey) -> bool:
+    """Post one message as its trader and print the decision as the JTC sees it;
+    False when it was not decided."""
     data = path.read_bytes()
     media = "application/xml" if data.lstrip()[:1] == b"<" else "application/edifact"
+    parties: tuple[str, ...] = ("UNKNOWN",)
     try:
-        cancellation = read_with_warnings(data).declaration.function is (
-            DeclarationFunction.CANCELLATION
-        )
+        declaration = read_with_warnings(data).declaration
+        cancellation = declaration.function is DeclarationFunction.CANCELLATION
+        named = declaration.submitter or next((p.id for p in declaration.parties if p.id), None)
+        parties = (named,) if named else parties
     except IngestError:
         cancellation = False
+    trader = Principal(subject="demo-trader", role=Role.TRADER, parties=parties)
     query = "" if cancellation else f"?wait={wait:g}"
     response = client.post(
-        f"/v1/declarations{query}", content=data, headers={"content-type": media}
+        f"/v1/declarations{query}",
+        content=data,
+        headers={"content-type": media, "authorization": f"Bearer {key.issue(trader)}"},
     )
     body = response.json()
     if response.status_code == 200:
+        analyst = Principal(subject="demo-analyst", role=Role.JTC)
+        whole = client.get(
+            f"/v1/declarations/{body['declaration_id']}/decision",
+            headers={"authorization": f"Bearer {key.issue(analyst)}"},
+        ).json()
         out.write(f"OK    {_shown(path)}\n")
-        out.writelines(f"      {line}\n" for line in format_decision(body))
+        out.writelines(f"      {line}\n" for line in format_decision(whole))
         return True
     if response.status_code == 202:
         what = "cancellation accepted, nothing to assess" if cancellation else "still assessing"
@@ -168,7 +190,8 @@ def demo(
         sys.stderr.write(f"ERROR {exc}\n")
         raise typer.Exit(code=2) from None
     messages = demo_messages(_root_dir() / "message_schemas", corpus)
-    api = create_api(open_hub=lambda: open_hub(settings, wiring))
+    key = SigningKey.load(token_key_path(settings), create=True)
+    api = create_api(open_hub=lambda: open_hub(settings, wiring), signing_key=key)
     server = uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="hub-demo-server", daemon=True)
     thread.start()
@@ -189,14 +212,19 @@ def demo(
             out.write(f"hub (embedded) serving at {base}; database {settings.database_url}\n")
             out.write(f"submitting {len(messages)} message(s)\n")
             for path in messages:
-                if not _submit(client, path, wait, out):
+                if not _submit(client, path, wait, out, key):
                     failed += 1
                 out.flush()
         if once:
             if failed:
                 raise typer.Exit(code=1)
             return
+        analyst = key.issue(Principal(subject="demo-analyst", role=Role.JTC))
         out.write(f"serving at {base} until Ctrl-C (try GET {base}/docs)\n")
+        out.write(
+            "a JTC analyst's token for trying the API (hub token issue makes others):\n"
+            f"  curl -H 'Authorization: Bearer {analyst}' {base}/v1/declarations/ID/decision\n"
+        )
         out.flush()
         try:
             while thread.is_alive():

@@ -166,6 +166,21 @@ class InvalidRegister(_InvalidFile):
     """A hub register (AEO certificates, MRAs, office calendars, random rates) refused whole."""
 
 
+class AccessDenied(HubError):
+    """The principal is known but may not do this (403); reads of what it may not see are
+    answered as not found instead, so ids cannot be probed."""
+
+
+class ReferenceInUse(HubError):
+    """A new message reuses a functional reference of another declaration without saying
+    it amends or cancels it (409): the hub never guesses which one the trader meant.
+    ``existing`` names the declarations already under that reference."""
+
+    def __init__(self, message: str, *, existing: list[str]) -> None:
+        self.existing = existing
+        super().__init__(message)
+
+
 class DecisionError(HubError):
     """Findings or a request the merge cannot turn into a decision."""
 

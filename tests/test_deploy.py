@@ -101,7 +101,11 @@ def test_docker_compose_accepts_the_file(tmp_path: Path) -> None:
         ["docker", "compose", "-f", str(COMPOSE), "config", "--quiet"],
         capture_output=True,
         text=True,
-        env={"HUB_RANDOM_SEED": "test-seed", "PATH": "/usr/bin:/bin:/usr/local/bin"},
+        env={
+            "HUB_RANDOM_SEED": "test-seed",
+            "HUB_TOKEN_KEY_PATH": str(tmp_path / "key.pem"),
+            "PATH": "/usr/bin:/bin:/usr/local/bin",
+        },
         check=False,
     )
     assert result.returncode == 0, result.stderr

@@ -1,10 +1,12 @@
 """The hub's REST API (FastAPI): submit a declaration once, read the coordinated decision.
 
-No authentication yet: issue 5 (API and auth) adds it, with the per-reader
-narrowing of decisions; until then the API serves the officers' contract and
-must not be exposed beyond a trusted network.
+Bearer tokens name the principal; the need-to-know policy (:mod:`hub.access`)
+narrows every read. See :mod:`hub.api.app` for the errors and
+:mod:`hub.api.declarations` for the routes.
 """
 
-from hub.api.app import EDIFACT, PROBLEM_JSON, create_api, negotiate, problem
+from hub.api.app import RESPONSE_SENDER, create_api
+from hub.api.declarations import EDIFACT, negotiate
+from hub.api.problems import PROBLEM_JSON, problem
 
-__all__ = ["EDIFACT", "PROBLEM_JSON", "create_api", "negotiate", "problem"]
+__all__ = ["EDIFACT", "PROBLEM_JSON", "RESPONSE_SENDER", "create_api", "negotiate", "problem"]

@@ -425,7 +425,7 @@ class Orchestrator:
         def make(basis: DecisionBasis) -> list[Decision]:
             return self._next_versions(declaration, names, basis, started_at, now, final)
 
-        office = self._calendar_office(declaration)
+        office = self.calendar_office(declaration)
         since = now.date() - timedelta(days=1)  # an office's local day may start before UTC's
         try:
             decided = self.store.decide(
@@ -443,7 +443,7 @@ class Orchestrator:
                 self._reask(declaration.id, name, 1)
         return decided.latest
 
-    def _calendar_office(self, declaration: Declaration) -> str | None:
+    def calendar_office(self, declaration: Declaration) -> str | None:
         """The office whose calendar books the declaration's examination (the default one
         for an office the register lacks), or ``None`` without calendars."""
         if self.context.offices is None:

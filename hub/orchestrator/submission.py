@@ -34,9 +34,9 @@ from hub.decision import (
     load_offices,
     load_random_table,
 )
-from hub.errors import IncompleteDeclaration
+from hub.errors import IncompleteDeclaration, ReferenceInUse
 from hub.ingest import read_with_warnings
-from hub.model import DeclarationFunction, missing_for_assessment
+from hub.model import Declaration, DeclarationFunction, missing_for_assessment
 from hub.orchestrator.app import CeleryPublisher, EmbeddedWorker, create_app
 from hub.orchestrator.runtime import (
     DECIDE_QUEUE,
@@ -49,6 +49,7 @@ from hub.orchestrator.tasks import register_tasks
 from hub.orchestrator.wiring import AgencyAdapter, Wiring
 from hub.settings import Settings
 from hub.store import OutboxEntry, Store
+from hub.store.store import HUB_ACTOR
 
 __all__ = ["Hub", "Submitted", "decision_context", "open_hub"]
 
@@ -108,12 +109,30 @@ class Hub:
         )
         self._relay.start()
 
-    def submit(self, raw: bytes) -> Submitted:
-        """Read, check, store (with its outbox entry), then publish; see the module docstring."""
+    def submit(
+        self,
+        raw: bytes,
+        *,
+        actor: str = HUB_ACTOR,
+        check: Callable[[Declaration], None] | None = None,
+    ) -> Submitted:
+        """Read, check, store (with its outbox entry), then publish; see the module docstring.
+
+        ``check`` sees the declaration before anything is stored (the API
+        refuses a trader submitting for a party it does not act for);
+        ``actor`` is who the audit trail says submitted it. The same bytes
+        again are the same declaration. A new message under a functional
+        reference the submitter already used is refused
+        (:class:`~hub.errors.ReferenceInUse`) unless it says it amends or
+        cancels.
+        """
         declaration = read_with_warnings(raw).declaration
+        if check is not None:
+            check(declaration)
         missing = missing_for_assessment(declaration)
         if missing:
             raise IncompleteDeclaration(missing)
+        self._refuse_reused_reference(declaration)
         work = (
             []
             if declaration.function is DeclarationFunction.CANCELLATION
@@ -125,10 +144,26 @@ class Hub:
             wire_format=declaration.source_format.value,
             received_at=self.orchestrator.clock(),
             outbox=work,
+            actor=actor,
         )
         if accepted.created:
             self.orchestrator.publish_accepted(accepted.declaration_id, accepted.outbox_ids)
         return Submitted(accepted.declaration_id, accepted.created)
+
+    def _refuse_reused_reference(self, declaration: Declaration) -> None:
+        reference = declaration.functional_reference
+        if reference is None or declaration.function in (
+            DeclarationFunction.AMENDMENT,
+            DeclarationFunction.CANCELLATION,
+        ):
+            return
+        existing = self.store.declarations_by_reference(declaration.submitter, reference)
+        if existing and declaration.id not in existing:  # not the same bytes sent again
+            raise ReferenceInUse(
+                f"functional reference {reference} is already declaration {existing[0]}; "
+                "send an amendment (or a cancellation) to change it",
+                existing=existing,
+            )
 
     def relay_once(self) -> int:
         """Publish what the outbox still owes; never raises (the entries stay owed)."""

@@ -13,28 +13,45 @@ from adapters import FunctionAdapter
 from hub.api import PROBLEM_JSON, create_api
 from hub.model import Declaration
 from hub.model.finding import Finding
+from tests.api.support import Tokens
 from tests.orchestrator.support import CHICKEN, embedded_hub, quick_agencies
 
 XML = {"content-type": "application/xml"}
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    with embedded_hub(tmp_path) as hub, TestClient(create_api(hub)) as c:
+def tokens(tmp_path: Path) -> Tokens:
+    return Tokens(tmp_path)
+
+
+@pytest.fixture
+def client(tmp_path: Path, tokens: Tokens) -> Iterator[TestClient]:
+    with (
+        embedded_hub(tmp_path) as hub,
+        TestClient(create_api(hub, signing_key=tokens.key)) as c,
+    ):
+        c.headers.update(tokens.trader())
         yield c
 
 
-def test_submit_and_wait_returns_the_decision_contract(client: TestClient) -> None:
+def test_submit_and_wait_returns_the_decision_as_the_trader_sees_it(
+    client: TestClient, tokens: Tokens
+) -> None:
     response = client.post("/v1/declarations?wait=10", content=CHICKEN.read_bytes(), headers=XML)
     assert response.status_code == 200
-    contract = response.json()
+    seen = response.json()
+    assert seen["version"] == 1 and seen["channel"] == "red" and seen["released"] is False
+    assert seen["status"] == "under-control"  # vet examines the goods
+    assert "agencies" not in seen and "reasons" not in seen  # the trader's view
+    assert seen["examination"]["place"]
+    contract = client.get(
+        f"/v1/declarations/{seen['declaration_id']}/decision", headers=tokens.jtc()
+    ).json()
     assert contract["version"] == 1
     assert set(contract["agencies"]) == {"customs", "police", "vet"}
     assert contract["agencies"]["vet"]["channel"] == "red"
     assert contract["channel"] == "red"
     assert contract["released"] is False
-    again = client.get(f"/v1/declarations/{contract['declaration_id']}/decision")
-    assert again.json() == contract
 
 
 def test_resubmission_returns_the_same_declaration(client: TestClient) -> None:
@@ -81,15 +98,19 @@ def test_a_late_agency_is_pending_then_amended_in_the_history(tmp_path: Path) ->
 
     adapters = {"vet": FunctionAdapter(slow_vet, agency="vet")}
     agencies = quick_agencies(0.8, vet=0.3)
+    tokens = Tokens(tmp_path)
     with (
         embedded_hub(tmp_path, agencies=agencies, adapters=adapters) as hub,
-        TestClient(create_api(hub)) as client,
+        TestClient(create_api(hub, signing_key=tokens.key)) as client,
     ):
+        client.headers.update(tokens.jtc())
         response = client.post(
-            "/v1/declarations?wait=10", content=CHICKEN.read_bytes(), headers=XML
+            "/v1/declarations", content=CHICKEN.read_bytes(), headers=tokens.trader(**XML)
         )
-        assert response.status_code == 200
-        first = response.json()
+        assert response.status_code == 202
+        declaration_id = response.json()["declaration_id"]
+        assert hub.wait_for_decision(declaration_id, 10) is not None
+        first = client.get(f"/v1/declarations/{declaration_id}/decision").json()
         assert first["pending"] == ["vet"]
         assert first["agencies"]["vet"]["channel"] == "yellow"
         url = f"/v1/declarations/{first['declaration_id']}/decision/history"

@@ -16,6 +16,7 @@ from hub.ingest.own_schemas import own_schema_set
 from hub.model import Channel, ResponseStatus
 from hub.response import read_cusres, read_response
 from hub.response.cusres import CHANNEL_CODES, STATUS_CODES
+from tests.api.support import Tokens
 from tests.orchestrator.support import CHICKEN, embedded_hub
 
 XML = {"content-type": "application/xml"}
@@ -27,12 +28,17 @@ pytestmark = pytest.mark.filterwarnings("ignore::pydifact.exceptions.MissingImpl
 
 @pytest.fixture
 def decided(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, Any]]]:
-    with embedded_hub(tmp_path) as hub, TestClient(create_api(hub, sender="NL-HUB")) as client:
+    tokens = Tokens(tmp_path)
+    api = create_api(hub := embedded_hub(tmp_path), sender="NL-HUB", signing_key=tokens.key)
+    with hub, TestClient(api) as client:
+        client.headers.update(tokens.jtc())
         response = client.post(
-            "/v1/declarations?wait=10", content=CHICKEN.read_bytes(), headers=XML
+            "/v1/declarations", content=CHICKEN.read_bytes(), headers=tokens.trader(**XML)
         )
-        assert response.status_code == 200
-        yield client, response.json()
+        assert response.status_code == 202
+        declaration_id = response.json()["declaration_id"]
+        assert hub.wait_for_decision(declaration_id, 10) is not None
+        yield client, client.get(f"/v1/declarations/{declaration_id}/decision").json()
 
 
 def _url(contract: dict[str, Any]) -> str:
