@@ -2,7 +2,8 @@
 
 ``hub check`` reads messages exactly as the hub would on submission and says,
 per file, what it understood or precisely what is wrong, without storing
-anything. Later commands (serve, worker, profiles, db, token) join here.
+anything. The other commands: ``assess``, ``serve``, ``worker``, ``demo``,
+``profiles``, ``db``, ``token issue`` and ``audit verify``.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from typing import Annotated
 
 import typer
 
+from hub._cli_audit import audit_app
 from hub._cli_db import db_app
 from hub._cli_demo import demo
 from hub._cli_profiles import profiles_app
 from hub._cli_serve import serve, worker
+from hub._cli_token import token_app
 from hub.agency import load_agencies
 from hub.assess import Assessor
 from hub.decision import (
@@ -44,6 +47,8 @@ app = typer.Typer(
 )
 app.add_typer(profiles_app, name="profiles")
 app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
 app.command()(serve)
 app.command()(worker)
 app.command()(demo)

@@ -317,6 +317,18 @@ class Store:
                     )
                     for entry in outbox
                 )
+                self._append_audit(
+                    conn,
+                    actor=actor,
+                    action="submission",
+                    subject=declaration.id,
+                    detail={
+                        "message_sha256": digest,
+                        "wire_format": str(wire_format),
+                        "functional_reference": declaration.functional_reference,
+                    },
+                    at=received_at,
+                )
             self._remember(declaration)
             return Accepted(declaration.id, True, tuple(int(i) for i in ids))
         except IntegrityError as exc:
@@ -481,6 +493,7 @@ class Store:
                     )
                 _check_follows(decision, previous.version if previous else 0)
                 conn.execute(insert(_DECISIONS), _decision_row(decision))
+                self._audit_decision(conn, decision)
                 previous = decision
             if made:
                 _book(conn, made[-1], booked_before=_books(latest))
@@ -507,6 +520,7 @@ class Store:
                     _check_follows(decision, latest or 0)
                     conn.execute(insert(_DECISIONS), _decision_row(decision))
                     _book(conn, decision, booked_before=True)
+                    self._audit_decision(conn, decision)
                     return True
         except IntegrityError as exc:
             with self._reading() as conn:
