@@ -33,6 +33,7 @@ from typing import Any
 from hub.access.principal import Principal, Role
 from hub.agency import AgencySpec
 from hub.decision import Decision, trader_view
+from hub.decision.joint import instructions_of
 from hub.model import Declaration
 from hub.model.finding import Finding
 
@@ -163,9 +164,12 @@ def decision_view(
             entry["findings_withheld"] = True
     body["reasons"] = list(decision.reasons)
     body["note"] = decision.note
-    if decision.examination is not None:
-        own = decision.examination.instructions.get(reader)
-        body["instructions"] = list(own) if own else []
+    if decision.examination is not None and reader in decision.examination.agencies:
+        # Rebuilt from what the reader may see: the stored instructions may
+        # quote a confidential finding of its own agency.
+        mine = decision.agencies[reader].findings if reader in decision.agencies else ()
+        visible_own = tuple(f for f in mine if _may_see(reader, reader, f, specs))
+        body["instructions"] = list(instructions_of(visible_own))
     return DecisionView(body, shown)
 
 

@@ -241,6 +241,13 @@ def record_result(
         raise AccessDenied(f"{declaration_id} was not routed to {agency}")
     if not may(principal, Action.RECORD_RESULT, agency=agency, routed=visible.routed):
         raise AccessDenied(f"only {agency} (or the JTC) records {agency}'s results")
+    latest = the_hub.decision(declaration_id)
+    if latest is None or body.decision_version > latest.version:
+        return problem(
+            422,
+            "Unknown decision version",
+            f"{declaration_id} has no decision version {body.decision_version}",
+        )
     result = ControlResult(
         declaration_id=declaration_id,
         decision_version=body.decision_version,
