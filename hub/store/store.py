@@ -880,6 +880,74 @@ class Store:
         with self._transaction() as conn:
             conn.execute(_BUMP_ATTEMPTS, {"ids": list(ids)})
 
+    # Lists for the joint targeting centre (hub.api.graphql)
+
+    def latest_decisions(
+        self,
+        *,
+        unreleased: bool = False,
+        channel: str | None = None,
+        accepted_from: datetime | None = None,
+        accepted_until: datetime | None = None,
+        decided_since: datetime | None = None,
+        limit: int = 100,
+    ) -> list[tuple[str, Decision | None]]:
+        """Declarations with their latest decision (``None`` while assessing), newest first.
+
+        For lists across declarations, which the per-declaration reads cannot
+        give without one query each. ``unreleased`` keeps those still
+        assessing or not released; ``channel`` those whose latest decision
+        has it; ``accepted_from``/``accepted_until`` bound the acceptance
+        (``until`` excluded); ``decided_since`` keeps those whose latest
+        version was made then or later. No access policy here: the caller
+        filters what its reader may see.
+        """
+        d, v = _DECLARATIONS.c, _DECISIONS.c
+        latest = (
+            select(v.declaration_id, func.max(v.version).label("version"))
+            .group_by(v.declaration_id)
+            .subquery()
+        )
+        query = (
+            select(d.id, v.decision_json)
+            .outerjoin(latest, latest.c.declaration_id == d.id)
+            .outerjoin(_DECISIONS, (v.declaration_id == d.id) & (v.version == latest.c.version))
+            .order_by(d.accepted_at.desc(), d.id)
+            .limit(limit)
+        )
+        if unreleased:
+            query = query.where(v.released.is_not(True))
+        if channel is not None:
+            query = query.where(v.channel == channel)
+        if accepted_from is not None:
+            query = query.where(d.accepted_at >= accepted_from)
+        if accepted_until is not None:
+            query = query.where(d.accepted_at < accepted_until)
+        if decided_since is not None:
+            query = query.where(v.made_at >= decided_since)
+        with self._reading() as conn:
+            rows = conn.execute(query).all()
+        return [
+            (str(i), None if text is None else Decision.model_validate_json(text))
+            for i, text in rows
+        ]
+
+    def examinations_on(self, office: str, day: date) -> list[tuple[str, bool]]:
+        """The declarations with a control at ``office`` on ``day``: (id, booked), booked
+        ones by slot first, then those waiting for capacity by score (best first).
+
+        Read from the examinations index, which follows each declaration's
+        latest decision version.
+        """
+        c = _EXAMINATIONS.c
+        query = (
+            select(c.declaration_id, c.state)
+            .where(c.office == office, c.day == day)
+            .order_by(c.state, c.slot_start, c.score.desc(), c.declaration_id)
+        )
+        with self._reading() as conn:
+            return [(str(i), state == "booked") for i, state in conn.execute(query)]
+
 
 def _stored_findings(
     conn: Connection, declaration_id: str, agency: str, request_id: str
