@@ -45,7 +45,11 @@ def read_yaml(text: str) -> tuple[Any, yaml.Node | None]:
     key written twice in one mapping, which YAML would silently resolve to
     the last value.
     """
-    loader = yaml.SafeLoader(text)
+    try:
+        # The reader refuses a non-printable character already here (ReaderError).
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:
+        raise LocatedError(f"YAML error: {exc}", line=_line_of(text, exc), field=None) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -62,6 +66,11 @@ def read_yaml(text: str) -> tuple[Any, yaml.Node | None]:
     finally:
         loader.dispose()
     return data, node
+
+
+def _line_of(text: str, exc: yaml.YAMLError) -> int | None:
+    position = getattr(exc, "position", None)
+    return text[:position].count("\n") + 1 if isinstance(position, int) else None
 
 
 def _refuse_duplicate_keys(node: yaml.Node, path: tuple[int | str, ...]) -> None:

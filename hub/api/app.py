@@ -28,7 +28,10 @@ from sqlalchemy import text
 from hub.access import SigningKey, TokenError, token_key_path
 from hub.api.auth import Authenticator
 from hub.api.declarations import router as declarations_router
+from hub.api.graphql import graphql_router
+from hub.api.metrics import install_metrics
 from hub.api.problems import PROBLEM_JSON, problem
+from hub.api.profiles import router as profiles_router
 from hub.api.views import NotVisible
 from hub.errors import (
     AccessDenied,
@@ -120,6 +123,9 @@ def create_api(
     )
     api.add_exception_handler(HubError, _hub_error)
     api.include_router(declarations_router)
+    api.include_router(graphql_router())
+    install_metrics(api)
+    api.include_router(profiles_router)
 
     @api.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -160,3 +160,9 @@ def test_the_same_profile_twice_in_one_list_file_is_refused(tmp_path: Path) -> N
         load_profiles(tmp_path)
     assert (caught.value.line, caught.value.field) == (19, "[1].id")
     assert "this file" in caught.value.message
+
+
+def test_a_control_character_is_refused_with_its_line_not_a_crash() -> None:
+    error = _refusal("id: CUS-X-1\nowner: customs\ntitle: bad \x00 byte\n", file="upload")
+    assert "unacceptable character" in error.message
+    assert (error.file, error.line) == ("upload", 3)
