@@ -47,6 +47,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "AeoCertificateRecord",
     "AnswerRecord",
     "AuditRecord",
     "Base",
@@ -58,6 +59,7 @@ __all__ = [
     "OutboxRecord",
     "ReroutingApprovalRecord",
     "ReroutingRequestRecord",
+    "RouteRecord",
     "UTCDateTime",
 ]
 
@@ -282,3 +284,46 @@ class ReroutingApprovalRecord(Base):
     approved_by: Mapped[str] = mapped_column(String(200))
     decision_version: Mapped[int] = mapped_column(Integer)
     approved_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RouteRecord(Base):
+    """Which agency a declaration was routed to, with its items and reasons, when accepted.
+
+    Kept because the agencies' ``concerns`` change over time: who was asked,
+    and why, must be read back as it was, not recomputed.
+    """
+
+    __tablename__ = "routes"
+
+    declaration_id: Mapped[str] = mapped_column(ForeignKey("declarations.id"), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_sequences_json: Mapped[str] = mapped_column(Text)
+    reasons_json: Mapped[str] = mapped_column(Text)
+
+
+class AeoCertificateRecord(Base):
+    """One recorded state of an AEO certificate; never updated.
+
+    The current state of a certificate (issuing administration, operator,
+    type) is its latest row; earlier rows are its history (granted, then
+    suspended, ...). ``source`` says where it came from: the national
+    register file, a partner's list, an officer.
+    """
+
+    __tablename__ = "aeo_certificates"
+    __table_args__ = (
+        CheckConstraint("type IN ('AEOC', 'AEOS', 'AEOF')", name="type_known"),
+        CheckConstraint("status IN ('granted', 'suspended', 'revoked')", name="status_known"),
+        Index(None, "issued_by", "operator", "type"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    issued_by: Mapped[str] = mapped_column(String(2))
+    operator: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(4))
+    status: Mapped[str] = mapped_column(String(16))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -15,6 +15,7 @@ from hub.store.engine import open_engine
 from hub.store.schema import Base
 
 TABLES = {
+    "aeo_certificates",
     "alembic_version",
     "audit_records",
     "control_results",
@@ -26,6 +27,7 @@ TABLES = {
     "outbox",
     "rerouting_approvals",
     "rerouting_requests",
+    "routes",
 }
 
 
