@@ -17,7 +17,6 @@ from hub.decision import Decision
 from hub.errors import HubError
 from hub.model import Declaration
 from hub.orchestrator import Hub
-from hub.routing import route
 
 __all__ = ["NotVisible", "Visible", "visible_decision", "visible_declaration", "visible_history"]
 
@@ -40,8 +39,10 @@ def visible_declaration(hub: Hub, principal: Principal, declaration_id: str) -> 
     declaration = hub.store.declaration(declaration_id)
     if declaration is None:
         raise NotVisible(f"no declaration {declaration_id}")
-    specs = {name: a.spec for name, a in hub.orchestrator.agencies.items()}
-    routed = tuple(r.agency for r in route(declaration, specs))
+    # The routes kept at acceptance: who was asked then, whatever agency.yaml says now.
+    kept = hub.store.routes(declaration_id)
+    routes = kept if kept is not None else hub.orchestrator.routes_of(declaration)
+    routed = tuple(r.agency for r in routes)
     office = hub.orchestrator.calendar_office(declaration)
     if not may_read_declaration(principal, declaration, routed, office):
         raise NotVisible(f"no declaration {declaration_id}")

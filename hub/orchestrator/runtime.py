@@ -47,7 +47,7 @@ from hub.decision.random import office_of
 from hub.errors import AdapterError, ConflictingRecord
 from hub.model import Declaration
 from hub.orchestrator.wiring import AgencyAdapter, Wiring
-from hub.routing import route, view_for
+from hub.routing import Route, route, view_for
 from hub.settings import Settings
 from hub.store import DecisionBasis, NewAnswer, Store
 
@@ -224,6 +224,7 @@ class Orchestrator:
                 self.store.mark_published([row.id], self.clock())
                 done += 1
             self.sweep_overdue()
+            self.refresh_aeo()
             return done
 
     def recover(self, limit: int = 1000) -> int:
@@ -260,6 +261,21 @@ class Orchestrator:
             heapq.heappush(
                 self._deadlines, (now + timedelta(seconds=longest), declaration_id, started_at)
             )
+
+    def refresh_aeo(self) -> bool:
+        """Read the AEO certificates from the store again; whether they changed.
+
+        Run every relay round, so a certificate suspended (or a partner's list
+        imported) reaches the decisions of every process within a round.
+        """
+        if self.context.aeo is None:
+            return False
+        held = self.store.aeo_certificates()
+        if held == self.context.aeo.certificates:
+            return False
+        aeo = self.context.aeo.model_copy(update={"certificates": held})
+        self.context = replace(self.context, aeo=aeo)
+        return True
 
     def fire_deadlines(self) -> int:
         """Publish the final decide of each declaration started here whose deadlines all passed
@@ -442,6 +458,10 @@ class Orchestrator:
             for name in first.pending:  # their answer may still come: it will amend
                 self._reask(declaration.id, name, 1)
         return decided.latest
+
+    def routes_of(self, declaration: Declaration) -> tuple[Route, ...]:
+        """The agencies that must assess ``declaration``, with their items and reasons."""
+        return route(declaration, self._specs)
 
     def calendar_office(self, declaration: Declaration) -> str | None:
         """The office whose calendar books the declaration's examination (the default one

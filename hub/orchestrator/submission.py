@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -51,7 +51,7 @@ from hub.settings import Settings
 from hub.store import OutboxEntry, Store
 from hub.store.store import HUB_ACTOR
 
-__all__ = ["Hub", "Submitted", "decision_context", "open_hub"]
+__all__ = ["Hub", "Submitted", "decision_context", "open_hub", "registers_from_store"]
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,26 @@ def decision_context(settings: Settings, agencies: Mapping[str, Agency]) -> Deci
         ),
         offices=load_offices(at("offices.yaml")),
     )
+
+
+def registers_from_store(store: Store, context: DecisionContext, now: datetime) -> DecisionContext:
+    """``context`` with the AEO certificates the store holds, seeded from the register file.
+
+    The file (``registers/aeo.yaml``) seeds certificates the store does not
+    know yet; from then on the store is the register (history kept, changes
+    audited), so editing the file never undoes a suspension recorded since.
+    """
+    if context.aeo is None:
+        return context
+    store.record_aeo(
+        context.aeo.certificates,
+        source="register-file",
+        actor="hub:registers",
+        at=now,
+        only_new=True,
+    )
+    held = store.aeo_certificates()
+    return replace(context, aeo=context.aeo.model_copy(update={"certificates": held}))
 
 
 class Hub:
@@ -145,6 +165,7 @@ class Hub:
             received_at=self.orchestrator.clock(),
             outbox=work,
             actor=actor,
+            routes=self.orchestrator.routes_of(declaration),
         )
         if accepted.created:
             self.orchestrator.publish_accepted(accepted.declaration_id, accepted.outbox_ids)
@@ -261,6 +282,11 @@ def open_hub(
     loaded = dict(agencies) if agencies is not None else load_agencies(settings.agencies_dir)
     context = decision_context(settings, loaded)
     store = Store.open(settings.database_url, migrate=migrate or settings.embedded)
+    try:
+        context = registers_from_store(store, context, clock())
+    except BaseException:
+        store.close()
+        raise
     app: Celery | None = None
     worker: EmbeddedWorker | None = None
     try:

@@ -42,6 +42,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, sele
 from sqlalchemy.exc import IntegrityError
 
 from hub.audit.chain import GENESIS, AuditEntry, seal
+from hub.decision.aeo import AeoCertificate, AeoStatus, AeoType
 from hub.decision.capacity import CapacityState
 from hub.decision.model import Decision, Lane
 from hub.decision.rerouting import RaiseRequest
@@ -49,6 +50,7 @@ from hub.errors import ConflictingRecord, StoreError, VersionGap
 from hub.feedback.result import ControlResult
 from hub.model.declaration import Declaration
 from hub.model.finding import Finding
+from hub.routing import Route
 from hub.store.engine import DURABLE, READ_ONLY, open_engine
 from hub.store.migrate import upgrade
 from hub.store.records import (
@@ -62,6 +64,7 @@ from hub.store.records import (
     RawMessage,
 )
 from hub.store.schema import (
+    AeoCertificateRecord,
     AnswerRecord,
     AuditRecord,
     Base,
@@ -73,6 +76,7 @@ from hub.store.schema import (
     OutboxRecord,
     ReroutingApprovalRecord,
     ReroutingRequestRecord,
+    RouteRecord,
 )
 from hub.store.settings import database_url
 
@@ -90,6 +94,8 @@ _ANSWERS = _TABLES[AnswerRecord.__tablename__]
 _OUTBOX = _TABLES[OutboxRecord.__tablename__]
 _EXAMINATIONS = _TABLES[ExaminationRecord.__tablename__]
 _AUDIT = _TABLES[AuditRecord.__tablename__]
+_ROUTES = _TABLES[RouteRecord.__tablename__]
+_AEO = _TABLES[AeoCertificateRecord.__tablename__]
 _RESULTS = _TABLES[ControlResultRecord.__tablename__]
 _REQUESTS = _TABLES[ReroutingRequestRecord.__tablename__]
 _APPROVALS = _TABLES[ReroutingApprovalRecord.__tablename__]
@@ -256,10 +262,12 @@ class Store:
         received_at: datetime,
         outbox: Sequence[OutboxEntry] = (),
         actor: str = HUB_ACTOR,
+        routes: Sequence[Route] = (),
     ) -> Accepted:
         """Keep the message as received, its declaration and the work it causes, all or nothing.
 
-        The submission is audited in the same transaction, under ``actor``.
+        The submission is audited in the same transaction, under ``actor``;
+        ``routes`` (who must assess it, and why) are kept as they are now.
 
         Durable before it returns (the trader is told it is accepted). The same
         bytes again (a retry, a replayed upload) return the declaration
@@ -317,6 +325,16 @@ class Store:
                     )
                     for entry in outbox
                 )
+                for r in routes:
+                    conn.execute(
+                        insert(_ROUTES),
+                        {
+                            "declaration_id": declaration.id,
+                            "agency": r.agency,
+                            "item_sequences_json": json.dumps(list(r.item_sequences)),
+                            "reasons_json": json.dumps(list(r.reasons)),
+                        },
+                    )
                 self._append_audit(
                     conn,
                     actor=actor,
@@ -388,6 +406,104 @@ class Store:
         )
         with self._reading() as conn:
             return list(conn.scalars(query))
+
+    def routes(self, declaration_id: str) -> tuple[Route, ...] | None:
+        """The routes kept when the declaration was accepted; ``None`` if none were kept."""
+        query = (
+            select(_ROUTES.c.agency, _ROUTES.c.item_sequences_json, _ROUTES.c.reasons_json)
+            .where(_ROUTES.c.declaration_id == declaration_id)
+            .order_by(_ROUTES.c.agency)
+        )
+        with self._reading() as conn:
+            rows = conn.execute(query).all()
+        if not rows:
+            return None
+        return tuple(
+            Route(
+                agency=agency,
+                item_sequences=tuple(json.loads(items)),
+                reasons=tuple(json.loads(reasons)),
+            )
+            for agency, items, reasons in rows
+        )
+
+    # AEO certificates
+
+    def record_aeo(
+        self,
+        certificates: Sequence[AeoCertificate],
+        *,
+        source: str,
+        actor: str,
+        at: datetime,
+        only_new: bool = False,
+    ) -> int:
+        """Keep each certificate whose state differs from its current one; how many.
+
+        A certificate is identified by issuing administration, operator and
+        type; a new state is a new row (history kept), audited as
+        ``aeo.recorded``. The same state again records nothing. With
+        ``only_new``, certificates already known are left as they are (a
+        seed file must not undo a suspension recorded since).
+        """
+        current = {_aeo_key(c): c for c in self.aeo_certificates()}
+        changed = [
+            c
+            for c in certificates
+            if (_aeo_key(c) not in current if only_new else current.get(_aeo_key(c)) != c)
+        ]
+        if not changed:
+            return 0
+        with self._transaction() as conn:
+            for c in changed:
+                conn.execute(
+                    insert(_AEO),
+                    {
+                        "issued_by": c.issued_by,
+                        "operator": c.operator,
+                        "type": c.type.value,
+                        "status": c.status.value,
+                        "valid_from": c.valid_from,
+                        "valid_to": c.valid_to,
+                        "reference": c.reference,
+                        "source": source,
+                        "recorded_at": at,
+                    },
+                )
+            self._append_audit(
+                conn,
+                actor=actor,
+                action="aeo.recorded",
+                subject=None,
+                detail={
+                    "source": source,
+                    "certificates": [f"{c.issued_by}/{c.operator}/{c.type.value}" for c in changed],
+                },
+                at=at,
+            )
+        return len(changed)
+
+    def aeo_certificates(self, *, issued_by: str | None = None) -> tuple[AeoCertificate, ...]:
+        """Each certificate's current state (its latest row), optionally of one administration."""
+        c = _AEO.c
+        latest = select(func.max(c.id)).group_by(c.issued_by, c.operator, c.type).scalar_subquery()
+        query = select(_AEO).where(c.id.in_(latest)).order_by(c.issued_by, c.operator, c.type)
+        if issued_by is not None:
+            query = query.where(c.issued_by == issued_by)
+        with self._reading() as conn:
+            rows = conn.execute(query).mappings().all()
+        return tuple(
+            AeoCertificate(
+                operator=row["operator"],
+                type=AeoType(row["type"]),
+                status=AeoStatus(row["status"]),
+                valid_from=row["valid_from"],
+                valid_to=row["valid_to"],
+                issued_by=row["issued_by"],
+                reference=row["reference"],
+            )
+            for row in rows
+        )
 
     # Agencies' answers
 
@@ -947,6 +1063,10 @@ class Store:
         )
         with self._reading() as conn:
             return [(str(i), state == "booked") for i, state in conn.execute(query)]
+
+
+def _aeo_key(certificate: AeoCertificate) -> tuple[str, str, str]:
+    return (certificate.issued_by, certificate.operator, certificate.type.value)
 
 
 def _stored_findings(

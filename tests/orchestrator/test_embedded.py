@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from celery import Celery
 
 from adapters import FunctionAdapter
 from hub.agency import load_agencies
-from hub.decision import AgencyStatus
+from hub.decision import AeoStatus, AgencyStatus
 from hub.errors import AdapterError, AdapterRefused, IngestError
 from hub.model import Declaration
 from hub.model.finding import Finding
@@ -277,3 +277,24 @@ def test_a_declaration_whose_tasks_were_lost_is_decided_when_its_deadlines_pass(
         decision = wait_for_versions(hub, submitted.declaration_id, 1)[0]
     assert set(decision.pending) == {"customs", "police", "vet"}
     assert all(a.status is AgencyStatus.PENDING for a in decision.agencies.values())
+
+
+def test_the_aeo_register_lives_in_the_store_and_reaches_running_decisions(
+    tmp_path: Path,
+) -> None:
+    with embedded_hub(tmp_path) as hub:
+        seeded = hub.store.aeo_certificates()
+        assert seeded and seeded == hub.orchestrator.context.aeo.certificates  # type: ignore[union-attr]
+        first = seeded[0]
+        suspended = first.model_copy(update={"status": AeoStatus.SUSPENDED})
+        hub.store.record_aeo(
+            [suspended], source="officer", actor="officer:customs:o1", at=datetime.now(UTC)
+        )
+        assert hub.orchestrator.refresh_aeo() is True
+        assert suspended in hub.orchestrator.context.aeo.certificates  # type: ignore[union-attr]
+        assert hub.orchestrator.refresh_aeo() is False
+        submitted = hub.submit(CHICKEN.read_bytes())
+        routes = hub.store.routes(submitted.declaration_id)
+    assert routes is not None and {r.agency for r in routes} == {"customs", "police", "vet"}
+    with embedded_hub(tmp_path) as again:  # the register file seeds nothing it already holds
+        assert suspended in again.store.aeo_certificates()
