@@ -18,8 +18,9 @@
     │   └── ContractViolation  the answer broke the documented contract: ``field``
     ├── InvalidRegister        a hub register (AEO, MRA, offices, random rates): file, key
     ├── DecisionError          findings that cannot be merged (an unknown agency)
-    │   └── ReroutingRefused   a re-routing the rules forbid (same officer, lowering
-    │                          another agency's or a mandatory finding)
+    │   ├── ReroutingRefused   a re-routing the rules forbid (same officer, lowering
+    │   │                      another agency's or a mandatory finding)
+    │   └── SchedulingRefused  an examination move the calendar or capacity forbids
     ├── RegistryError          the profile registry cannot do what was asked
     │   ├── UnknownProfile     no such profile, or no such version of it
     │   └── ChangeRefused      a change the profile life cycle forbids (e.g.
@@ -61,6 +62,7 @@ __all__ = [
     "MalformedMessage",
     "RegistryError",
     "ReroutingRefused",
+    "SchedulingRefused",
     "SchemaInvalid",
     "StoreError",
     "UnknownProfile",
@@ -191,6 +193,15 @@ class ReroutingRefused(DecisionError):
     Raising needs a second officer (``requested_by`` != ``approved_by``);
     lowering is for the finding's owning agency only, never for a mandatory,
     fail-safe or random finding.
+    """
+
+
+class SchedulingRefused(DecisionError):
+    """A move of an examination the rules forbid; no new decision version was made.
+
+    The slot must be one of the office's calendar, not yet begun, with room
+    in the lane that day (a mandatory control may go over, as when booked);
+    there must be an examination or a queued selection, and a reason.
     """
 
 

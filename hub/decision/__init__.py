@@ -25,6 +25,7 @@ from hub.decision.model import (
     AgencyDecision,
     AgencyStatus,
     Decision,
+    ExaminationMove,
     JointExamination,
     Lane,
     Officer,
@@ -38,6 +39,7 @@ from hub.decision.model import (
 from hub.decision.offices import OfficeCalendar, Offices, load_offices
 from hub.decision.random import RandomSelection, RandomTable, draw, load_random_table
 from hub.decision.rerouting import RaiseRequest, approve_raise, lower, request_raise
+from hub.decision.scheduling import calendar_slot, move_examination
 
 __all__ = [
     "AeoBenefit",
@@ -51,6 +53,7 @@ __all__ = [
     "CapacityState",
     "Decision",
     "DecisionContext",
+    "ExaminationMove",
     "JointExamination",
     "Lane",
     "MraArrangement",
@@ -70,6 +73,7 @@ __all__ = [
     "answered_findings",
     "approve_raise",
     "benefit",
+    "calendar_slot",
     "draw",
     "fail_safe_finding",
     "load_aeo_register",
@@ -79,6 +83,7 @@ __all__ = [
     "lower",
     "merge",
     "most_severe",
+    "move_examination",
     "plan_examination",
     "request_raise",
     "schedule",

@@ -209,6 +209,7 @@ def merge(
         queued=queued,
         reasons=tuple(reasons),
         reroutings=reroutings,
+        moves=previous.moves if previous else (),
         note=note,
     )
 

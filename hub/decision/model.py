@@ -30,6 +30,7 @@ __all__ = [
     "AgencyDecision",
     "AgencyStatus",
     "Decision",
+    "ExaminationMove",
     "JointExamination",
     "Lane",
     "Officer",
@@ -192,6 +193,27 @@ class Rerouting(_Frozen):
     version: int | None = None
 
 
+class ExaminationMove(_Frozen):
+    """An officer's move of the examination to another slot: the audit record.
+
+    ``from_slot`` is ``None`` when a selection queued for capacity was given
+    its slot. ``over_capacity``: a mandatory control moved into a full lane.
+    ``version`` is the decision version the move produced. Kept apart from
+    :class:`Rerouting`, which changes channels and which the merge replays:
+    a move changes no channel, only when the goods are seen.
+    """
+
+    office: str
+    lane: Lane
+    from_slot: Slot | None
+    to_slot: Slot
+    over_capacity: bool = False
+    reason: str
+    moved_by: Officer
+    moved_at: datetime
+    version: int
+
+
 class Decision(_Frozen):
     """The coordinated decision on one declaration, one version of it.
 
@@ -200,6 +222,8 @@ class Decision(_Frozen):
     ``reasons`` say in words what the merge did beyond taking the most severe
     channel (AEO benefit, random selection, pending agencies, capacity);
     ``note`` says why this version exists when it supersedes another.
+    ``moves`` record each officer's move of the examination (not in the
+    contract: the slot and the note already say where and why).
     """
 
     declaration_id: str
@@ -215,6 +239,7 @@ class Decision(_Frozen):
     queued: tuple[QueuedSelection, ...] = ()
     reasons: tuple[str, ...] = ()
     reroutings: tuple[Rerouting, ...] = ()
+    moves: tuple[ExaminationMove, ...] = ()
     note: str | None = None
 
     @property
