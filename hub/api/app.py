@@ -41,6 +41,7 @@ from hub.errors import (
     IngestError,
     ReferenceInUse,
     ReroutingRefused,
+    SchedulingRefused,
 )
 from hub.orchestrator import Hub
 
@@ -66,6 +67,8 @@ def _hub_error(_request: Request, exc: Exception) -> JSONResponse:
         return problem(409, "Already recorded", str(exc), kind=kind, key=exc.key)
     if isinstance(exc, ReroutingRefused):
         return problem(422, "Re-routing refused", str(exc), kind=kind)
+    if isinstance(exc, SchedulingRefused):
+        return problem(422, "Scheduling refused", str(exc), kind=kind)
     if isinstance(exc, IngestError):
         return problem(
             400,

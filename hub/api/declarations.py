@@ -16,6 +16,10 @@
 - ``POST .../rerouting``: raise a channel (with a reason; waits for a second
   officer: ``POST .../rerouting/{request}/approve``) or lower the officer's
   own agency's finding (at once). ``GET .../rerouting``: the requests.
+- ``POST .../examination``: move the examination to another slot of the
+  office's calendar (or give a queued selection its slot), with a reason:
+  the JTC, or an officer of an agency taking part in it. The decision's
+  next version, as the reader may see it.
 
 A declaration the reader may not see is a 404, exactly like an unknown one.
 """
@@ -28,9 +32,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from hub.access import Action, Principal, Role, may
+from hub.api._examination import move as move_examination
 from hub.api.auth import principal_of
 from hub.api.problems import problem
 from hub.api.views import visible_decision, visible_declaration, visible_history
@@ -399,6 +404,28 @@ def approve(
         approving=request_id,
         approver=principal.actor,
     )
+    return JSONResponse(visible_decision(the_hub, principal, visible, made))
+
+
+class ExaminationIn(BaseModel):
+    """Where the examination moves: the start of a slot of the office's calendar."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: AwareDatetime = Field(description="The slot's start, with its offset.")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/{declaration_id}/examination", response_model=None)
+def schedule_examination(
+    declaration_id: str, body: ExaminationIn, request: Request, principal: Reader
+) -> JSONResponse:
+    the_hub = _hub(request)
+    visible = visible_declaration(the_hub, principal, declaration_id)
+    _acting_officer(principal)
+    if the_hub.decision(declaration_id) is None:
+        return problem(409, "No decision yet", f"{declaration_id} is still being assessed")
+    made = move_examination(the_hub, principal, visible, to=body.to, reason=body.reason)
     return JSONResponse(visible_decision(the_hub, principal, visible, made))
 
 

@@ -24,13 +24,13 @@ Queries: ``awaiting`` (declarations not released: assessing or held for a
 control; by office, agency, channel, acceptance time), ``declaration``,
 ``examinations`` (an office's controls on a day, joint ones or all) and
 ``profilePerformance``. Mutations: ``raiseChannel``, ``approveRerouting``,
-``recordControlResult`` (as their REST routes) and ``scheduleExamination``,
-which for now only returns the booking: moving one would need the store to
-record an audited "moved" decision version, which it cannot yet. The
-subscription ``decisionChanges`` polls the store every :data:`POLL_S`.
+``recordControlResult`` and ``scheduleExamination`` (as their REST routes:
+a move to another slot of the office's calendar, or a queued selection given
+its slot, is the decision's next version, audited as ``examination.moved``).
+The subscription ``decisionChanges`` polls the store every :data:`POLL_S`.
 
 Errors carry ``extensions.code``: ``NOT_FOUND``, ``FORBIDDEN``, ``REFUSED``
-(a refused re-routing), ``CONFLICT``, ``BAD_USER_INPUT``, ``NOT_SUPPORTED``,
+(a refused re-routing or move), ``CONFLICT``, ``BAD_USER_INPUT``,
 ``HUB_ERROR``.
 """
 
@@ -56,6 +56,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from hub.access import Action, Principal, Role, TokenError, decision_view, may
+from hub.api._examination import move as move_examination
 from hub.api.auth import Authenticator
 from hub.api.declarations import ControlResultIn, ReroutingIn
 from hub.api.views import NotVisible, Visible, visible_decision, visible_declaration
@@ -63,7 +64,13 @@ from hub.decision import Decision as HubDecision
 from hub.decision import Officer, trader_view
 from hub.decision.rerouting import RaiseRequest as HubRaiseRequest
 from hub.decision.rerouting import approve_raise, request_raise
-from hub.errors import AccessDenied, ConflictingRecord, HubError, ReroutingRefused
+from hub.errors import (
+    AccessDenied,
+    ConflictingRecord,
+    HubError,
+    ReroutingRefused,
+    SchedulingRefused,
+)
 from hub.feedback import ControlOutcome
 from hub.feedback import ControlResult as HubControlResult
 from hub.model.finding import Finding as HubFinding
@@ -145,7 +152,7 @@ def _mapped(exc: HubError) -> GraphQLError:
         code = "NOT_FOUND"
     elif isinstance(exc, AccessDenied):
         code = "FORBIDDEN"
-    elif isinstance(exc, ReroutingRefused):
+    elif isinstance(exc, ReroutingRefused | SchedulingRefused):
         code = "REFUSED"
     elif isinstance(exc, ConflictingRecord):
         code = "CONFLICT"
@@ -828,22 +835,14 @@ def _record(context: Context, declaration_id: str, given: ControlResultInput) ->
     return ControlResult.of(result, result_id)
 
 
-def _schedule(context: Context, declaration_id: str, start: datetime | None) -> Examination | None:
+def _schedule(context: Context, declaration_id: str, start: datetime, reason: str) -> Decision:
     principal, hub = context.principal, context.hub
     visible = visible_declaration(hub, principal, declaration_id)
     _acting_officer(principal)
-    if not may(principal, Action.SCHEDULE_EXAMINATION, routed=visible.routed):
-        raise AccessDenied("only an officer of a concerned agency or the JTC schedules")
-    latest = hub.decision(declaration_id)
-    if latest is None:
+    if hub.decision(declaration_id) is None:
         raise _refusal("CONFLICT", f"{declaration_id} is still being assessed")
-    current = Decision.of(principal, hub, visible, latest).examination
-    if start is not None and (current is None or current.start != start):
-        raise _refusal(
-            "NOT_SUPPORTED",
-            "moving an examination is not supported yet: the hub books it when it decides",
-        )
-    return current
+    made = move_examination(hub, principal, visible, to=start, reason=reason)
+    return Decision.of(principal, hub, visible, made)
 
 
 @strawberry.type
@@ -878,16 +877,18 @@ class Mutation:
 
     @_described(
         strawberry.mutation,
-        "The examination as booked. Moving it (a different start) is refused with "
-        "NOT_SUPPORTED until the store can record an audited move.",
+        "Move the examination to the office's calendar slot starting at start (or give "
+        "a queued selection that slot), with a reason: the JTC, or an officer of an "
+        "agency taking part. The decision's next version.",
     )
     async def schedule_examination(
         self,
         info: Info[Context, None],
         declaration_id: strawberry.ID,
-        start: datetime | None = None,
-    ) -> Examination | None:
-        return await _run(lambda: _schedule(info.context, str(declaration_id), start))
+        start: datetime,
+        reason: str,
+    ) -> Decision:
+        return await _run(lambda: _schedule(info.context, str(declaration_id), start, reason))
 
 
 # Subscription

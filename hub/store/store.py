@@ -818,6 +818,59 @@ class Store:
             )
             return decision
 
+    def revise(
+        self,
+        declaration_id: str,
+        make: Callable[[Decision, Callable[[], CapacityState]], Decision],
+        *,
+        actor: str,
+        action: str,
+        office: str | None = None,
+        since: date | None = None,
+        detail: Callable[[Decision], dict[str, Any]] | None = None,
+    ) -> Decision:
+        """Store the version an officer's act makes from the latest one, audited as ``action``.
+
+        ``make`` gets the latest version and a reader of ``office``'s capacity
+        from ``since`` on, without this declaration's own booking (the one a
+        move replaces), both inside the transaction: the office's bookings
+        are serialised as in :meth:`decide`, so two moves never take the
+        same last place in a lane. The examinations index follows the new
+        version. The audit record's detail is the version and ``detail`` of
+        the new version. Raises :class:`~hub.errors.StoreError` for an
+        unknown or undecided declaration; whatever ``make`` raises leaves
+        nothing stored.
+        """
+        with self._transaction() as conn:
+            if conn.scalar(_LOCK_DECLARATION, {"id": declaration_id}) is None:
+                raise StoreError(f"{declaration_id}: no such declaration")
+            latest = _latest_decision(conn, declaration_id)
+            if latest is None:
+                raise StoreError(f"{declaration_id} has no decision to revise yet")
+
+            def capacity() -> CapacityState:
+                if office is not None and self._postgres:
+                    conn.execute(_LOCK_OFFICE, {"key": f"office {office}"})
+                return _capacity(conn, office, since, declaration_id)
+
+            decision = make(latest, capacity)
+            if decision.declaration_id != declaration_id:
+                raise StoreError(
+                    f"a decision on {decision.declaration_id} given for {declaration_id}"
+                )
+            _check_follows(decision, latest.version)
+            conn.execute(insert(_DECISIONS), _decision_row(decision))
+            _book(conn, decision, booked_before=_books(latest))
+            self._append_audit(
+                conn,
+                actor=actor,
+                action=action,
+                subject=declaration_id,
+                detail={"version": decision.version, **(detail(decision) if detail else {})},
+                at=decision.made_at,
+            )
+            return decision
+
     # The audit trail
 
     def audit(

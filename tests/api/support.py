@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from hub.access import Principal, Role, SigningKey
+from hub.orchestrator import Hub
 
 TRADER = "XI553202734852"  # the declarant of the frozen-chicken declaration (CHICKEN)
 
@@ -30,3 +32,13 @@ class Tokens:
 
     def admin(self, **extra: str) -> dict[str, str]:
         return self.headers(Principal(subject="ops", role=Role.ADMIN), **extra)
+
+
+def later_slot(hub: Hub, office: str, days: int = 2) -> datetime:
+    """The start of a slot of ``office``'s calendar ``days`` or more ahead: somewhere to move
+    an examination booked now."""
+    offices = hub.orchestrator.context.offices
+    assert offices is not None
+    calendar = offices.get(office)
+    day, _ = calendar.first_slot(hub.orchestrator.clock() + timedelta(days=days))
+    return calendar.slot(day, 2).start

@@ -8,7 +8,7 @@ vet assesses the frozen chicken for real (VET-ORG-002, red).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,11 @@ from starlette.websockets import WebSocketDisconnect
 from adapters import FunctionAdapter
 from hub.api import create_api
 from hub.api.graphql import MAX_DEPTH
+from hub.decision import Lane
 from hub.model import Declaration
 from hub.model.finding import Finding, RequestedChannel
 from hub.orchestrator import Hub
-from tests.api.support import Tokens
+from tests.api.support import Tokens, later_slot
 from tests.orchestrator.support import CHICKEN, embedded_hub
 
 XML = {"content-type": "application/xml"}
@@ -369,17 +370,45 @@ def test_an_officer_records_a_control_result_counted_against_the_profile(
     assert results["declaration"]["controlResults"] == []  # vet's result is not customs'
 
 
-def test_an_examination_is_shown_but_not_moved(api: Api, chicken: str) -> None:
-    query = """mutation($id: ID!, $s: DateTime) {
-        scheduleExamination(declarationId: $id, start: $s) { place start } }"""
-    current = api.data(api.tokens.jtc(), query, id=chicken, s=None)["scheduleExamination"]
-    assert current["place"]
-    assert api.data(api.tokens.jtc(), query, id=chicken, s=current["start"]) == {
-        "scheduleExamination": current
-    }
-    later = "2999-01-01T09:00:00Z"
-    assert api.error_code(api.tokens.jtc(), query, id=chicken, s=later) == "NOT_SUPPORTED"
-    assert api.error_code(api.tokens.trader(), query, id=chicken, s=None) == "FORBIDDEN"
+MOVE = """mutation($id: ID!, $s: DateTime!, $r: String!) {
+  scheduleExamination(declarationId: $id, start: $s, reason: $r) {
+    version note examination { start office lane agencies } } }"""
+
+
+def test_the_jtc_moves_an_examination_as_a_new_audited_version(api: Api, chicken: str) -> None:
+    before = api.hub.decision(chicken)
+    assert before is not None and before.examination is not None
+    old_day = before.examination.slot.start.date()
+    to = later_slot(api.hub, OFFICE)
+    jtc = api.tokens.jtc()
+    moved = api.data(jtc, MOVE, id=chicken, s=to.isoformat(), r="vet team free")
+    shown = moved["scheduleExamination"]
+    assert shown["version"] == 2 and datetime.fromisoformat(shown["examination"]["start"]) == to
+    assert shown["examination"]["agencies"] == ["police", "vet"]
+    assert shown["note"].endswith("to " + to.isoformat() + " by analyst-1 (jtc): vet team free")
+    assert [v.version for v in api.hub.history(chicken)] == [1, 2]
+    assert api.hub.store.examinations_on(OFFICE, old_day) == []
+    assert api.hub.store.examinations_on(OFFICE, to.date()) == [(chicken, True)]
+    assert api.hub.store.capacity(OFFICE).booked == {(OFFICE, Lane.PHYSICAL, to.date()): 1}
+    (entry,) = [e for e in api.hub.store.audit_trail() if e.action == "examination.moved"]
+    assert (entry.actor, entry.subject, entry.detail["version"]) == ("jtc:analyst-1", chicken, 2)
+    assert entry.detail["to"] == to.isoformat() and entry.detail["reason"] == "vet team free"
+    assert api.error_code(jtc, MOVE, id=chicken, s=to.isoformat(), r="again") == "REFUSED"
+    off_grid = (to + timedelta(minutes=30)).isoformat()
+    assert api.error_code(jtc, MOVE, id=chicken, s=off_grid, r="half past") == "REFUSED"
+
+
+def test_only_the_jtc_and_agencies_taking_part_move_an_examination(api: Api, chicken: str) -> None:
+    to = later_slot(api.hub, OFFICE).isoformat()
+    assert api.error_code(api.tokens.trader(), MOVE, id=chicken, s=to, r="x") == "FORBIDDEN"
+    customs = api.tokens.officer("customs")  # routed, but checks documents: not at the control
+    assert api.error_code(customs, MOVE, id=chicken, s=to, r="x") == "FORBIDDEN"
+    assert api.error_code(api.tokens.officer("phyto"), MOVE, id=chicken, s=to, r="x") == (
+        "NOT_FOUND"
+    )
+    assert [v.version for v in api.hub.history(chicken)] == [1]
+    vet = api.data(api.tokens.officer("vet"), MOVE, id=chicken, s=to, r="vet team free")
+    assert vet["scheduleExamination"]["version"] == 2
 
 
 # Subscription

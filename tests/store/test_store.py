@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import multiprocessing
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select
 
-from hub.decision import CapacityState, Decision, amend, merge
-from hub.errors import ConflictingRecord, StoreError, VersionGap
+from hub.decision import CapacityState, Decision, Lane, Officer, amend, merge, move_examination
+from hub.errors import ConflictingRecord, SchedulingRefused, StoreError, VersionGap
 from hub.ingest import read
 from hub.store import DecisionBasis, NewAnswer, OutboxEntry, Store
 from hub.store.schema import DecisionRecord, DeclarationRecord, MessageRecord, OutboxRecord
 from tests.conftest import CORPUS
-from tests.decision.support import CHICKEN, DECLARATIONS, NOW, context, finding
+from tests.decision.support import CHICKEN, DECLARATIONS, NOW, OFFICE, context, finding
 
 CTX = context()
 RAW = (DECLARATIONS / "TT_IM026a/TT_IM026a.xml").read_bytes()
@@ -329,3 +330,52 @@ def test_on_sqlite_only_the_accept_waits_for_the_disk(tmp_path: Path) -> None:
         assert "PRAGMA synchronous = FULL" not in said
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
+def test_a_revision_moves_the_booking_and_is_audited_or_stores_nothing(store: Store) -> None:
+    _accept(store)
+    first = merge(CHICKEN, {"customs": [], "vet": [finding("vet", "red")]}, context=CTX, now=NOW)
+    assert first.examination is not None
+    store.decide(CHICKEN.id, lambda basis: [first], office="GB000051")
+    old_day = first.examination.slot.start.date()
+    to = datetime(2026, 11, 27, 9, tzinfo=UTC)
+    seen: list[CapacityState] = []
+
+    def move(latest: Decision, capacity: Callable[[], CapacityState]) -> Decision:
+        seen.append(capacity())
+        return move_examination(
+            latest,
+            declaration=CHICKEN,
+            to=to,
+            office=OFFICE,
+            capacity=seen[-1],
+            officer=Officer(id="analyst-1", agency="jtc"),
+            reason="agencies meet on Friday",
+            now=NOW,
+        )
+
+    def refused(latest: Decision, capacity: Callable[[], CapacityState]) -> Decision:
+        raise SchedulingRefused("no")
+
+    with pytest.raises(SchedulingRefused):
+        store.revise(CHICKEN.id, refused, actor="jtc:analyst-1", action="examination.moved")
+    assert [d.version for d in store.decision_history(CHICKEN.id)] == [1]
+
+    moved = store.revise(
+        CHICKEN.id,
+        move,
+        actor="jtc:analyst-1",
+        action="examination.moved",
+        office="GB000051",
+        detail=lambda d: {"to": d.moves[-1].to_slot.start.isoformat()},
+    )
+    assert seen == [CapacityState()]  # its own booking left out: it is the one that moves
+    assert moved.version == 2 and store.latest_decision(CHICKEN.id) == moved
+    assert store.capacity("GB000051").booked == {("GB000051", Lane.PHYSICAL, to.date()): 1}
+    assert store.examinations_on("GB000051", old_day) == []
+    assert store.examinations_on("GB000051", to.date()) == [(CHICKEN.id, True)]
+    (entry,) = [e for e in store.audit_trail() if e.action == "examination.moved"]
+    assert (entry.actor, entry.subject) == ("jtc:analyst-1", CHICKEN.id)
+    assert entry.detail == {"version": 2, "to": to.astimezone(OFFICE.zone).isoformat()}
+    with pytest.raises(StoreError, match="no such declaration"):
+        store.revise("DEC-UNKNOWN", move, actor="x", action="examination.moved")
