@@ -4,6 +4,10 @@ Officers change their agency's rules as files; these commands check them,
 bring them into the registry, move them through the life cycle (recording who
 and why) and back-test them on past messages. The clock is read here, at the
 edge, and handed to the registry as ``at``.
+
+The registry is the hub's database (``HUB_DATABASE_URL``, the API's too), so
+both edges change one record; ``--registry DIR`` uses a file registry
+instead, and ``import-registry DIR`` brings one into the database.
 """
 
 from __future__ import annotations
@@ -11,9 +15,10 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import yaml
@@ -26,15 +31,18 @@ from hub.rules.backtest import BacktestResult, backtest
 from hub.rules.lifecycle import rules_hash
 from hub.rules.profile import ProfileStatus, RiskProfile
 from hub.rules.reference import ReferenceData
-from hub.rules.registry import FileRegistry, default_registry_dir
+from hub.rules.registry import FileRegistry, ProfileRegistry
 from hub.rules.ruleset import RuleSet
 from hub.rules.sync import read_profile_files, sync
+
+if TYPE_CHECKING:
+    from hub.store.profile_registry import DatabaseRegistry
 
 __all__ = ["profiles_app"]
 
 profiles_app = typer.Typer(
     name="profiles",
-    help="Risk profiles: check, list, sync, activate, retire, history, show, back-test.",
+    help="Risk profiles: check, list, sync, activate, retire, history, show, back-test, import.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -42,7 +50,8 @@ profiles_app = typer.Typer(
 Registry = Annotated[
     Path | None,
     typer.Option(
-        "--registry", help="Registry folder (default: $HUB_STATE_DIR/registry or var/registry)."
+        "--registry",
+        help="A file registry folder (default: the hub's database, $HUB_DATABASE_URL).",
     ),
 ]
 Agencies = Annotated[
@@ -54,8 +63,40 @@ _MESSAGE_SUFFIXES = {".xml", ".edi", ".edifact", ".txt"}
 _SHOWN = 10  # rows of a per-office or per-commodity count printed as text
 
 
-def _registry(path: Path | None) -> FileRegistry:
-    return FileRegistry(path or default_registry_dir())
+@contextmanager
+def _registry(path: Path | None) -> Iterator[ProfileRegistry]:
+    """The file registry at ``path`` when given, else the hub's database (migrated when
+    embedded, as ``hub serve`` would; a server's database is migrated by ``hub db upgrade``)."""
+    if path is not None:
+        yield FileRegistry(path)
+        return
+    with _database() as registry:
+        yield registry
+
+
+@contextmanager
+def _database() -> Iterator[DatabaseRegistry]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from hub.settings import Settings
+    from hub.store import Store
+    from hub.store.profile_registry import DatabaseRegistry
+
+    settings = Settings.from_env()
+    try:
+        store = Store.open(settings.database_url, migrate=settings.embedded)
+    except SQLAlchemyError as exc:
+        raise _fail(f"cannot open the database: {exc}") from None
+    try:
+        yield DatabaseRegistry(store)
+    except SQLAlchemyError as exc:
+        raise _fail(f"the database refused: {exc}; has `hub db upgrade` run?") from None
+    finally:
+        store.close()
+
+
+def _where(registry: ProfileRegistry) -> str:
+    return str(registry.root) if isinstance(registry, FileRegistry) else "the database"
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -147,10 +188,11 @@ def list_(
     registry: Registry = None,
 ) -> None:
     """The profile versions in force, one line each: id, version, status, owner, channel, title."""
-    store = _registry(registry)
-    profiles = store.current(owner=agency, statuses=tuple(status or ProfileStatus))
+    with _registry(registry) as store:
+        profiles = store.current(owner=agency, statuses=tuple(status or ProfileStatus))
+        where = _where(store)
     if not profiles:
-        print(f"no profiles in {store.root}; bring them in with `hub profiles sync`")
+        print(f"no profiles in {where}; bring them in with `hub profiles sync`")
         return
     width = max(len(p.id) for p in profiles)
     for p in profiles:
@@ -165,9 +207,8 @@ def sync_(by: By, agencies: Agencies = None, registry: Registry = None) -> None:
     """Record each changed profile file of the agencies as a new version; refuse broken files."""
     root = agencies or default_agencies_dir()
     references, errors = _agency_references(root)
-    report = sync(
-        _registry(registry), root, by=by, at=datetime.now(UTC), check=_compiles(references)
-    )
+    with _registry(registry) as store:
+        report = sync(store, root, by=by, at=datetime.now(UTC), check=_compiles(references))
     for profile in report.published:
         print(f"recorded {profile.id} v{profile.version} ({profile.status.value})")
     for note in report.notes:
@@ -183,12 +224,12 @@ def sync_(by: By, agencies: Agencies = None, registry: Registry = None) -> None:
 def _set_status(
     profile_id: str, status: ProfileStatus, by: str, reason: str | None, registry: Path | None
 ) -> None:
-    store = _registry(registry)
-    try:
-        before = store.get(profile_id)
-        after = store.set_status(profile_id, status, by=by, at=datetime.now(UTC), reason=reason)
-    except RegistryError as exc:
-        raise _fail(f"refused: {exc}") from None
+    with _registry(registry) as store:
+        try:
+            before = store.get(profile_id)
+            after = store.set_status(profile_id, status, by=by, at=datetime.now(UTC), reason=reason)
+        except RegistryError as exc:
+            raise _fail(f"refused: {exc}") from None
     print(
         f"{after.id} v{after.version} is {after.status.value} (was v{before.version}, "
         f"{before.status.value})"
@@ -224,7 +265,8 @@ def retire(
 @profiles_app.command()
 def history(profile_id: str, registry: Registry = None) -> None:
     """Every recorded change of a profile: when, who, what, which version."""
-    changes = _registry(registry).changes(profile_id)
+    with _registry(registry) as store:
+        changes = store.changes(profile_id)
     if not changes:
         raise _fail(f"no changes recorded for {profile_id}")
     for c in changes:
@@ -238,12 +280,13 @@ def show(
     registry: Registry = None,
 ) -> None:
     """One recorded version, as a profile file that loads again."""
-    store = _registry(registry)
-    try:
-        profile = store.get(profile_id, version)
-    except RegistryError as exc:
-        raise _fail(str(exc)) from None
-    for c in store.changes(profile_id):
+    with _registry(registry) as store:
+        try:
+            profile = store.get(profile_id, version)
+        except RegistryError as exc:
+            raise _fail(str(exc)) from None
+        changes = store.changes(profile_id)
+    for c in changes:
         if c.version == profile.version and c.action.value != "backtest":
             print(f"# v{c.version}: {c.action.value} by {c.by} at {c.at.isoformat()}: {c.detail}")
     data = profile.model_dump(mode="json", by_alias=True)
@@ -293,7 +336,7 @@ def _report(result: BacktestResult, source: Path, skipped: int) -> None:
 
 
 def _record(
-    store: FileRegistry, result: BacktestResult, by: str, at: datetime
+    store: ProfileRegistry, result: BacktestResult, by: str, at: datetime
 ) -> tuple[list[str], list[str]]:
     recorded: list[str] = []
     failed: list[str] = []
@@ -315,10 +358,10 @@ def _record(
 
 
 def _profiles(
-    source: str, registry: FileRegistry, references: dict[str, ReferenceData]
+    source: str, registry: ProfileRegistry | None, references: dict[str, ReferenceData]
 ) -> tuple[list[RiskProfile], list[HubError]]:
     path = Path(source)
-    if path.exists():
+    if path.exists() or registry is None:
         files = read_profile_files(path, check=_compiles(references))
         return files.profiles, list(files.refused)
     try:
@@ -373,28 +416,37 @@ def backtest_(
             raise typer.BadParameter(
                 "give the offset, e.g. 2026-01-05T00:00:00Z", param_hint="--at"
             )
-    store = _registry(registry)
-    loaded, errors = _agencies(agencies or default_agencies_dir())
-    references = {name: agency.references for name, agency in loaded.items()}
-    profiles, refused = _profiles(profile_or_dir, store, references)
-    for problem in [*errors, *refused]:
-        sys.stderr.write(f"ERROR {problem}\n")
-    if not profiles:
-        raise _fail("no profile to back-test")
-    declarations, skipped = _read_all(against)
-    lists = ReferenceData([lst for refs in references.values() for lst in refs.values()])
-    try:
-        result = backtest(
-            profiles,
-            declarations,
-            lists,
-            at=moment,
-            outcomes=_outcomes(outcomes, declarations),
-            agencies={name: agency.spec for name, agency in loaded.items()},
+    # Files back-tested without --record need no registry: do not create a database for them.
+    needed = record or registry is not None or not Path(profile_or_dir).exists()
+    opened: AbstractContextManager[ProfileRegistry | None] = (
+        _registry(registry) if needed else nullcontext()
+    )
+    with opened as store:
+        loaded, errors = _agencies(agencies or default_agencies_dir())
+        references = {name: agency.references for name, agency in loaded.items()}
+        profiles, refused = _profiles(profile_or_dir, store, references)
+        for problem in [*errors, *refused]:
+            sys.stderr.write(f"ERROR {problem}\n")
+        if not profiles:
+            raise _fail("no profile to back-test")
+        declarations, skipped = _read_all(against)
+        lists = ReferenceData([lst for refs in references.values() for lst in refs.values()])
+        try:
+            result = backtest(
+                profiles,
+                declarations,
+                lists,
+                at=moment,
+                outcomes=_outcomes(outcomes, declarations),
+                agencies={name: agency.spec for name, agency in loaded.items()},
+            )
+        except (InvalidProfile, ValueError) as exc:
+            raise _fail(f"ERROR {exc}") from None
+        recorded, failed = (
+            _record(store, result, by, datetime.now(UTC))
+            if record and by and store is not None
+            else ([], [])
         )
-    except (InvalidProfile, ValueError) as exc:
-        raise _fail(f"ERROR {exc}") from None
-    recorded, failed = _record(store, result, by, datetime.now(UTC)) if record and by else ([], [])
     if as_json:
         print(
             json.dumps(
@@ -414,3 +466,31 @@ def backtest_(
         sys.stderr.write(f"NOT RECORDED {line}\n")
     if errors or refused or failed:
         raise typer.Exit(code=1)
+
+
+@profiles_app.command("import-registry")
+def import_registry(
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            help="A file registry folder (e.g. var/registry).", exists=True, file_okay=False
+        ),
+    ],
+    by: By,
+) -> None:
+    """Copy a file registry into the hub's database: versions, change log and back-tests as
+    recorded. Profiles already imported are left alone; another history of one is refused."""
+    with _database() as database:
+        try:
+            report = database.import_from(FileRegistry(directory), by=by, at=datetime.now(UTC))
+        except RegistryError as exc:
+            raise _fail(f"refused: {exc}") from None
+    for profile_id in report.imported:
+        print(f"imported {profile_id}")
+    for profile_id in report.already:
+        print(f"already  {profile_id}")
+    print(
+        f"{len(report.imported)} profile(s) imported: {report.versions} version(s),"
+        f" {report.changes} change(s), {report.backtests} back-test(s);"
+        f" {len(report.already)} already in the database"
+    )

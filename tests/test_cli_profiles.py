@@ -10,6 +10,10 @@ from typer.testing import CliRunner
 
 from hub._cli_profiles import profiles_app
 from hub.cli import app
+from hub.rules.profile import ProfileStatus
+from hub.rules.registry import FileRegistry
+from hub.store import Store
+from hub.store.profile_registry import DatabaseRegistry
 from tests.conftest import CORPUS
 from tests.rules._profile_factory import profile_yaml
 
@@ -158,5 +162,63 @@ def test_the_hub_command_carries_the_profiles_commands() -> None:
     result = runner.invoke(app, ["profiles", "--help"])
 
     assert result.exit_code == 0
-    for command in ("check", "list", "sync", "activate", "retire", "history", "show", "backtest"):
+    commands = ("check", "list", "sync", "activate", "retire", "history", "show", "backtest")
+    for command in (*commands, "import-registry"):
         assert command in result.output
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The hub's database (embedded, so the commands migrate it), as ``HUB_DATABASE_URL``."""
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    monkeypatch.setenv("HUB_DATABASE_URL", url)
+    monkeypatch.delenv("HUB_BROKER_URL", raising=False)
+    return url
+
+
+def test_without_registry_the_commands_change_the_hubs_database(
+    agencies: Path, database: str
+) -> None:
+    common = ["--agencies", str(agencies)]
+    assert _run("sync", "--by", "alice", *common)[0] == 0
+    profiles = str(agencies / "customs" / "profiles")
+    code, tested = _run(
+        "backtest", profiles, "--against", str(DECLARATIONS), "--record", "--by", "bob", *common
+    )
+    assert code == 0, tested
+    assert _run("backtest", "CUS-VEG-001", "--against", str(DECLARATIONS), *common)[0] == 0
+
+    code, done = _run("activate", "CUS-VEG-001", "--by", "chief")
+    assert (code, done) == (0, "CUS-VEG-001 v2 is active (was v1, testing)\n")
+    code, history = _run("history", "CUS-VEG-001")
+    assert code == 0 and [line.split()[1:3] for line in history.splitlines()] == [
+        ["alice", "publish"],
+        ["bob", "backtest"],
+        ["chief", "status"],
+    ]
+    assert _run("list", "--agency", "vet")[1] == (
+        "no profiles in the database; bring them in with `hub profiles sync`\n"
+    )
+    with Store.open(database) as store:
+        assert DatabaseRegistry(store).get("CUS-VEG-001").status is ProfileStatus.ACTIVE
+
+
+def test_import_registry_brings_a_file_registry_into_the_database(
+    agencies: Path, tmp_path: Path, database: str
+) -> None:
+    registry = str(tmp_path / "registry")
+    _run("sync", "--by", "alice", "--registry", registry, "--agencies", str(agencies))
+
+    code, output = _run("import-registry", registry, "--by", "ops")
+    assert (code, output) == (
+        0,
+        "imported CUS-VEG-001\n1 profile(s) imported: 1 version(s), 1 change(s),"
+        " 0 back-test(s); 0 already in the database\n",
+    )
+    assert _run("import-registry", registry, "--by", "ops")[1].startswith("already  CUS-VEG-001")
+    with Store.open(database) as store:
+        assert DatabaseRegistry(store).changes() == FileRegistry(Path(registry)).changes()
+
+    _run("retire", "CUS-VEG-001", "--by", "chief", "--reason", "diverges", "--registry", registry)
+    code, refused = _run("import-registry", registry, "--by", "ops")
+    assert code == 1 and "refused: CUS-VEG-001 v2: the database holds only the first" in refused

@@ -21,11 +21,13 @@ only (:data:`~hub.access.Action.READ_PROFILES`, ``MANAGE_PROFILES``). Which
 profiles an agency has is not secret, their content is, so anyone else is
 refused (403), not told "not found"; an agency the hub does not have is a 404.
 
-The registry is the CLI's (:func:`~hub.rules.registry.default_registry_dir`),
-unless ``app.state.profile_registry`` holds another: both edges then change
-the same record, and what the life cycle (:mod:`hub.rules.lifecycle`) refuses
-is a 409 with its reason. Every recorded change, and every back-test (it
-reads declarations), appends ``profile.<verb>`` to the audit trail.
+The registry is the hub's database (a
+:class:`~hub.store.profile_registry.DatabaseRegistry` over the hub's store,
+the one ``hub profiles`` uses), unless ``app.state.profile_registry`` holds
+another: both edges change the same record, and what the life cycle
+(:mod:`hub.rules.lifecycle`) refuses is a 409 with its reason. Every recorded
+change, and every back-test (it reads declarations), appends
+``profile.<verb>`` to the audit trail.
 """
 
 from __future__ import annotations
@@ -54,8 +56,9 @@ from hub.rules.lifecycle import in_force, rules_hash
 from hub.rules.load import parse_profile
 from hub.rules.profile import ProfileStatus, RiskProfile
 from hub.rules.reference import CodesList, Watchlist
-from hub.rules.registry import FileRegistry, ProfileRegistry, default_registry_dir
+from hub.rules.registry import ProfileRegistry
 from hub.rules.ruleset import RuleSet
+from hub.store.profile_registry import DatabaseRegistry
 
 __all__ = ["registry_of", "router"]
 
@@ -71,11 +74,11 @@ _M = TypeVar("_M", bound=BaseModel)
 
 def registry_of(request: Request) -> ProfileRegistry:
     """The profile registry this app changes: ``app.state.profile_registry`` if the edge (or
-    a test) set one, else the CLI's, so ``hub profiles`` and the API share one record."""
+    a test) set one, else the hub's database, so ``hub profiles`` and the API share one record."""
     state = request.app.state
     registry: ProfileRegistry | None = getattr(state, "profile_registry", None)
     if registry is None:
-        registry = state.profile_registry = FileRegistry(default_registry_dir())
+        registry = state.profile_registry = DatabaseRegistry(_hub(request).store)
     return registry
 
 

@@ -4,9 +4,10 @@ Agencies change their rules without a deploy, so the hub keeps, for each
 profile id, every version ever recorded (findings cite id and version, so a
 version is never rewritten), who changed what and when, and the back-tests
 that allowed a version to go live. :class:`ProfileRegistry` is what the rest
-of the hub uses; :class:`FileRegistry` keeps it in a directory, and the store
-issue adds a SQL implementation of the same protocol. What may be recorded is
-decided by :mod:`hub.rules.lifecycle`, the same for every implementation.
+of the hub uses; :class:`FileRegistry` keeps it in a directory, and
+:class:`hub.store.profile_registry.DatabaseRegistry` in the hub's database
+(what the CLI and the API use unless given a directory). What may be recorded
+is decided by :mod:`hub.rules.lifecycle`, the same for every implementation.
 """
 
 from __future__ import annotations

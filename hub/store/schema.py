@@ -57,6 +57,9 @@ __all__ = [
     "ExaminationRecord",
     "MessageRecord",
     "OutboxRecord",
+    "ProfileBacktestRecord",
+    "ProfileChangeRecord",
+    "ProfileVersionRecord",
     "ReroutingApprovalRecord",
     "ReroutingRequestRecord",
     "RouteRecord",
@@ -326,4 +329,75 @@ class AeoCertificateRecord(Base):
     valid_to: Mapped[date | None] = mapped_column(Date)
     reference: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProfileVersionRecord(Base):
+    """One version of a risk profile (:mod:`hub.rules.registry`); never updated.
+
+    Findings cite a profile by id and version, so a version, once recorded,
+    is the same forever: a status change is a new row, and a second writer of
+    the same version collides on the primary key. ``body_json`` is the
+    profile as pydantic wrote it; ``owner``, ``status`` and ``rules_hash``
+    are copied out of it to be read without parsing.
+    """
+
+    __tablename__ = "profile_versions"
+    __table_args__ = (
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("status IN ('draft', 'testing', 'active', 'retired')", name="status_known"),
+    )
+
+    profile_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    owner: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    rules_hash: Mapped[str] = mapped_column(String(64))
+    body_json: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProfileChangeRecord(Base):
+    """One line of the profiles' change log: who did what to which version; never updated.
+
+    ``id`` orders the log; the number of rows is the registry's generation,
+    which only grows because rows are only ever added.
+    """
+
+    __tablename__ = "profile_changes"
+    __table_args__ = (
+        CheckConstraint("action IN ('publish', 'status', 'backtest')", name="action_known"),
+        ForeignKeyConstraint(
+            ["profile_id", "version"], ["profile_versions.profile_id", "profile_versions.version"]
+        ),
+        Index(None, "profile_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    profile_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)
+    changed_by: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProfileBacktestRecord(Base):
+    """A back-test kept as evidence for activating the rules of one version; never updated."""
+
+    __tablename__ = "profile_backtests"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["profile_id", "version"], ["profile_versions.profile_id", "profile_versions.version"]
+        ),
+        Index(None, "profile_id", "version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    profile_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    rules_hash: Mapped[str] = mapped_column(String(64))
+    result_json: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from hub.api import PROBLEM_JSON, create_api
 from hub.orchestrator import Hub
 from hub.rules.registry import FileRegistry
+from hub.store.profile_registry import DatabaseRegistry
 from tests.api.support import Tokens
 from tests.orchestrator.support import CHICKEN, embedded_hub
 
@@ -303,11 +304,10 @@ def test_reference_lists_are_named_and_read(client: TestClient, hub: Hub, tokens
     ]
 
 
-def test_without_a_registry_in_the_state_the_clis_is_used(
-    tmp_path: Path, hub: Hub, tokens: Tokens, monkeypatch: pytest.MonkeyPatch
+def test_without_a_registry_in_the_state_the_hubs_database_is_used(
+    hub: Hub, tokens: Tokens
 ) -> None:
-    monkeypatch.setenv("HUB_STATE_DIR", str(tmp_path / "state"))
     with TestClient(create_api(hub, signing_key=tokens.key)) as client:
         response = client.post(PROFILES, json=chicken_profile(), headers=tokens.officer("customs"))
         assert response.status_code == 201
-    assert FileRegistry(tmp_path / "state" / "registry").get(PID).version == 1
+    assert DatabaseRegistry(hub.store).get(PID).version == 1
