@@ -47,8 +47,8 @@ def test_an_issued_token_names_the_principal_and_opens_the_api(embedded_env: Pat
         assert client.get(url).status_code == 401
         assert client.get(url, headers={"authorization": f"Bearer {token}"}).status_code == 404
     with Store.open(f"sqlite:///{embedded_env / 'hub.db'}") as store:
-        actions = [e.action for e in store.audit_trail()]
-    assert actions[:2] == ["token.issued", "token.use"]
+        actions = [e.action for e in store.audit_trail() if e.action.startswith("token.")]
+    assert actions == ["token.issued", "token.use"]
 
 
 @pytest.mark.parametrize(
