@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from hub.access import SigningKey, TokenError, token_key_path
+from hub.api.acts import StillAssessing, UnknownRequest
 from hub.api.auth import Authenticator
 from hub.api.declarations import router as declarations_router
 from hub.api.graphql import graphql_router
@@ -61,6 +62,10 @@ def _hub_error(_request: Request, exc: Exception) -> JSONResponse:
         return problem(403, "Not allowed", str(exc), kind=kind)
     if isinstance(exc, NotVisible):
         return problem(404, "Unknown declaration", str(exc), kind=kind)
+    if isinstance(exc, StillAssessing):
+        return problem(409, "No decision yet", str(exc), kind=kind)
+    if isinstance(exc, UnknownRequest):
+        return problem(404, "Unknown request", str(exc), kind=kind)
     if isinstance(exc, ReferenceInUse):
         return problem(409, "Reference in use", str(exc), kind=kind, existing=exc.existing)
     if isinstance(exc, ConflictingRecord):

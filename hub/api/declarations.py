@@ -26,31 +26,28 @@ A declaration the reader may not see is a 404, exactly like an unknown one.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from hub.access import Action, Principal, Role, may
+from hub.api import acts
 from hub.api._examination import move as move_examination
+from hub.api.acts import ControlResultIn, ReroutingIn
 from hub.api.auth import principal_of
 from hub.api.problems import problem
 from hub.api.views import visible_decision, visible_declaration, visible_history
-from hub.decision import Decision, Officer, trader_view
-from hub.decision.rerouting import approve_raise, lower, request_raise
+from hub.decision import Decision, trader_view
 from hub.errors import AccessDenied
-from hub.feedback import ControlOutcome, ControlResult, Quantity
 from hub.model import CustomsResponse, Declaration, PartyRole, ResponseStatus
-from hub.model.finding import RequestedChannel
 from hub.orchestrator import Hub
 from hub.orchestrator.runtime import utc_now
 from hub.response import write_cusres, write_response
 from hub.routing import route, view_for
 
-__all__ = ["EDIFACT", "negotiate", "router"]
+__all__ = ["EDIFACT", "ControlResultIn", "ReroutingIn", "negotiate", "router"]
 
 router = APIRouter(prefix="/v1/declarations", tags=["declarations"])
 Reader = Annotated[Principal, Depends(principal_of)]
@@ -204,71 +201,16 @@ def history(declaration_id: str, request: Request, principal: Reader) -> JSONRes
 # Officers' acts
 
 
-class ControlResultIn(BaseModel):
-    """What a control found, as an officer sends it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    agency: str | None = Field(
-        default=None, description="The agency whose control this was; an officer's own by default."
-    )
-    decision_version: int = Field(ge=1)
-    checked: str = Field(min_length=1, max_length=2000)
-    outcome: ControlOutcome
-    quantities: list[Quantity] = []
-    duty_at_stake: Decimal | None = Field(default=None, ge=0)
-    value_at_stake: Decimal | None = Field(default=None, ge=0)
-    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
-    notes: str | None = Field(default=None, max_length=10000)
-    findings: list[str] = Field(default=[], description="Profile ids (or 'random') behind it.")
-
-
-def _officer(principal: Principal, agency: str | None = None) -> Officer:
-    return Officer(id=principal.subject, agency=principal.agency or agency or "jtc")
-
-
-def _acting_officer(principal: Principal) -> None:
-    if principal.role not in (Role.OFFICER, Role.JTC):
-        raise AccessDenied(f"a {principal.role.value} does not act on decisions")
-
-
 @router.post("/{declaration_id}/control-results", status_code=201, response_model=None)
 def record_result(
     declaration_id: str, body: ControlResultIn, request: Request, principal: Reader
 ) -> JSONResponse:
     the_hub = _hub(request)
     visible = visible_declaration(the_hub, principal, declaration_id)
-    _acting_officer(principal)
-    agency = body.agency or principal.agency
-    if agency is None:
-        raise AccessDenied("name the agency whose control this was")
-    if agency not in visible.routed:
-        raise AccessDenied(f"{declaration_id} was not routed to {agency}")
-    if not may(principal, Action.RECORD_RESULT, agency=agency, routed=visible.routed):
-        raise AccessDenied(f"only {agency} (or the JTC) records {agency}'s results")
-    latest = the_hub.decision(declaration_id)
-    if latest is None or body.decision_version > latest.version:
-        return problem(
-            422,
-            "Unknown decision version",
-            f"{declaration_id} has no decision version {body.decision_version}",
-        )
-    result = ControlResult(
-        declaration_id=declaration_id,
-        decision_version=body.decision_version,
-        agency=agency,
-        officer=_officer(principal, agency),
-        checked=body.checked,
-        outcome=body.outcome,
-        quantities=tuple(body.quantities),
-        duty_at_stake=body.duty_at_stake,
-        value_at_stake=body.value_at_stake,
-        currency=body.currency,
-        notes=body.notes,
-        findings=tuple(body.findings),
-        recorded_at=datetime.now(UTC),
-    )
-    result_id = the_hub.store.record_control_result(result, actor=principal.actor)
+    try:
+        result_id, result = acts.record_result(the_hub, principal, visible, body)
+    except acts.StillAssessing as exc:
+        return problem(422, "Unknown decision version", str(exc))
     return JSONResponse(
         {"id": result_id, **result.model_dump(mode="json", exclude_none=True)}, status_code=201
     )
@@ -278,7 +220,7 @@ def record_result(
 def results(declaration_id: str, request: Request, principal: Reader) -> JSONResponse:
     the_hub = _hub(request)
     visible_declaration(the_hub, principal, declaration_id)
-    _acting_officer(principal)
+    acts.acting_officer(principal)
     found = [
         r.model_dump(mode="json", exclude_none=True)
         for r in the_hub.store.control_results(declaration_id)
@@ -287,41 +229,18 @@ def results(declaration_id: str, request: Request, principal: Reader) -> JSONRes
     return JSONResponse({"declaration_id": declaration_id, "results": found})
 
 
-class ReroutingIn(BaseModel):
-    """Raise an agency's channel (a second officer approves) or lower one's own finding."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    action: Literal["raise", "lower"]
-    agency: str
-    to: RequestedChannel | None = Field(
-        default=None, description="The channel asked for; for a lower, none withdraws it."
-    )
-    reason: str = Field(min_length=1, max_length=2000)
-    profile_id: str | None = Field(default=None, description="For a lower: the finding's profile.")
-
-
 @router.post("/{declaration_id}/rerouting", response_model=None)
 def reroute(
     declaration_id: str, body: ReroutingIn, request: Request, principal: Reader
 ) -> JSONResponse:
     the_hub = _hub(request)
     visible = visible_declaration(the_hub, principal, declaration_id)
-    _acting_officer(principal)
-    latest = the_hub.decision(declaration_id)
-    if latest is None:
-        return problem(409, "No decision yet", f"{declaration_id} is still being assessed")
-    now = datetime.now(UTC)
-    officer = _officer(principal)
     if body.action == "raise":
-        if not may(principal, Action.RAISE_CHANNEL, routed=visible.routed):
-            raise AccessDenied("only an officer of a concerned agency or the JTC raises")
         if body.to is None:
             return problem(422, "Re-routing refused", "a raise names the channel asked for")
-        raise_request = request_raise(
-            latest, agency=body.agency, to=body.to, reason=body.reason, officer=officer, now=now
+        request_id, _ = acts.ask_raise(
+            the_hub, principal, visible, agency=body.agency, to=body.to, reason=body.reason
         )
-        request_id = the_hub.store.request_raise(raise_request, actor=principal.actor)
         return JSONResponse(
             {
                 "request_id": request_id,
@@ -330,27 +249,17 @@ def reroute(
             },
             status_code=202,
         )
-    if not may(principal, Action.LOWER_FINDING, agency=body.agency, routed=visible.routed):
-        raise AccessDenied(f"only {body.agency} lowers its own findings")
     if body.profile_id is None:
         return problem(422, "Re-routing refused", "a lower names the finding's profile_id")
-    profile_id = body.profile_id
-    context = the_hub.orchestrator.context
-
-    def lowered(current: Decision) -> Decision:
-        return lower(
-            current,
-            agency=body.agency,
-            profile_id=profile_id,
-            to=body.to,
-            reason=body.reason,
-            officer=officer,
-            declaration=visible.declaration,
-            context=context,
-            now=now,
-        )
-
-    made = the_hub.store.reroute(declaration_id, lowered, actor=principal.actor)
+    made = acts.lower_finding(
+        the_hub,
+        principal,
+        visible,
+        agency=body.agency,
+        profile_id=body.profile_id,
+        to=body.to,
+        reason=body.reason,
+    )
     return JSONResponse(visible_decision(the_hub, principal, visible, made))
 
 
@@ -358,7 +267,7 @@ def reroute(
 def reroutings(declaration_id: str, request: Request, principal: Reader) -> JSONResponse:
     the_hub = _hub(request)
     visible_declaration(the_hub, principal, declaration_id)
-    _acting_officer(principal)
+    acts.acting_officer(principal)
     listed: list[dict[str, Any]] = [
         {
             "request_id": request_id,
@@ -376,34 +285,7 @@ def approve(
 ) -> JSONResponse:
     the_hub = _hub(request)
     visible = visible_declaration(the_hub, principal, declaration_id)
-    _acting_officer(principal)
-    if not may(principal, Action.APPROVE_REROUTING, routed=visible.routed):
-        raise AccessDenied("only an officer of a concerned agency or the JTC approves")
-    pending = {i: r for i, r, _ in the_hub.store.raise_requests(declaration_id)}
-    raise_request = pending.get(request_id)
-    if raise_request is None:
-        return problem(404, "Unknown request", f"no re-routing request {request_id} here")
-    now = datetime.now(UTC)
-    approver = _officer(principal)
-    context = the_hub.orchestrator.context
-
-    def approved(current: Decision) -> Decision:
-        return approve_raise(
-            current,
-            raise_request,
-            approver=approver,
-            declaration=visible.declaration,
-            context=context,
-            now=now,
-        )
-
-    made = the_hub.store.reroute(
-        declaration_id,
-        approved,
-        actor=principal.actor,
-        approving=request_id,
-        approver=principal.actor,
-    )
+    made = acts.approve(the_hub, principal, visible, request_id)
     return JSONResponse(visible_decision(the_hub, principal, visible, made))
 
 
@@ -422,9 +304,9 @@ def schedule_examination(
 ) -> JSONResponse:
     the_hub = _hub(request)
     visible = visible_declaration(the_hub, principal, declaration_id)
-    _acting_officer(principal)
+    acts.acting_officer(principal)
     if the_hub.decision(declaration_id) is None:
-        return problem(409, "No decision yet", f"{declaration_id} is still being assessed")
+        raise acts.StillAssessing(f"{declaration_id} is still being assessed")
     made = move_examination(the_hub, principal, visible, to=body.to, reason=body.reason)
     return JSONResponse(visible_decision(the_hub, principal, visible, made))
 

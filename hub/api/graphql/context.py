@@ -13,10 +13,10 @@ from pydantic import ValidationError
 from starlette.requests import HTTPConnection
 from strawberry.fastapi import BaseContext
 
-from hub.access import Principal, Role, TokenError
+from hub.access import Principal, TokenError
+from hub.api.acts import StillAssessing, UnknownRequest
 from hub.api.auth import Authenticator
 from hub.api.views import NotVisible, Visible, visible_declaration
-from hub.decision import Officer
 from hub.errors import (
     AccessDenied,
     ConflictingRecord,
@@ -29,10 +29,8 @@ from hub.orchestrator import Hub
 __all__ = [
     "MAX_LIST",
     "Context",
-    "acting_officer",
     "context_of",
     "described",
-    "officer_of",
     "refusal",
     "run",
     "visible_or_none",
@@ -89,8 +87,10 @@ def _mapped(exc: HubError) -> GraphQLError:
         code = "FORBIDDEN"
     elif isinstance(exc, ReroutingRefused | SchedulingRefused):
         code = "REFUSED"
-    elif isinstance(exc, ConflictingRecord):
+    elif isinstance(exc, ConflictingRecord | StillAssessing):
         code = "CONFLICT"
+    elif isinstance(exc, UnknownRequest):
+        code = "NOT_FOUND"
     return refusal(code, str(exc))
 
 
@@ -113,14 +113,3 @@ def visible_or_none(hub: Hub, principal: Principal, declaration_id: str) -> Visi
         return visible_declaration(hub, principal, declaration_id)
     except NotVisible:
         return None
-
-
-def acting_officer(principal: Principal) -> None:
-    """As REST: only officers and the JTC act on decisions."""
-    if principal.role not in (Role.OFFICER, Role.JTC):
-        raise AccessDenied(f"a {principal.role.value} does not act on decisions")
-
-
-def officer_of(principal: Principal, agency: str | None = None) -> Officer:
-    """The officer acting, for the decision's records: its agency, or ``jtc``."""
-    return Officer(id=principal.subject, agency=principal.agency or agency or "jtc")
