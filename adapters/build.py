@@ -16,6 +16,7 @@ from adapters.http import HttpAdapter
 from adapters.in_process import InProcessAdapter, utc_now
 from hub.agency import Agency
 from hub.errors import InvalidAdapter
+from hub.orchestrator import ProfileSource
 
 __all__ = ["ADAPTER_KINDS", "adapter_for"]
 
@@ -24,13 +25,17 @@ ADAPTER_KINDS = ("in-process", "http", "amqp")
 
 def adapter_for(
     agency: Agency,
+    profiles: ProfileSource | None = None,
     *,
     clock: Callable[[], datetime] = utc_now,
     auth_token: str | None = None,
 ) -> Adapter:
     """The adapter ``agency.spec.adapter`` describes.
 
-    ``in-process`` evaluates the agency's active profiles with ``clock``;
+    ``in-process`` evaluates the agency's active profiles with ``clock``:
+    its folder's, overlaid by ``profiles.registry`` when given, reloaded
+    every ``profiles.reload_interval_s`` (see :class:`InProcessAdapter`); a
+    remote agency keeps its profiles itself, so ``profiles`` is not its business;
     ``http`` posts to ``adapter.url`` (with ``auth_token`` as a bearer token);
     ``amqp`` publishes to the agency's ``queue`` on the broker at
     ``adapter.url``. Raises :class:`~hub.errors.InvalidAdapter` for an unknown
@@ -39,7 +44,14 @@ def adapter_for(
     spec = agency.spec.adapter
     name = agency.name
     if spec.kind == "in-process":
-        return InProcessAdapter(agency, clock=clock)
+        if profiles is None:
+            return InProcessAdapter(agency, clock=clock)
+        return InProcessAdapter(
+            agency,
+            clock=clock,
+            registry=profiles.registry,
+            reload_interval_s=profiles.reload_interval_s,
+        )
     if spec.kind not in ADAPTER_KINDS:
         raise InvalidAdapter(
             f"unknown kind {spec.kind!r}; one of {', '.join(ADAPTER_KINDS)}",

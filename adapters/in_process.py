@@ -5,12 +5,17 @@ own: its rule set is compiled when the adapter is built, and each view is
 evaluated directly. It honours the same protocol as the remote adapters, so
 the orchestrator cannot tell them apart.
 
-Officers change profiles while the hub is clearing goods, so the adapter
-watches its agency's folder (file names, sizes and modification times, looked
-at no more often than ``reload_interval_s``) and recompiles when it changes,
-without a restart. A change that does not load cleanly never replaces the
-working set: a new broken profile file, or an agency that no longer loads,
-leaves the previous rules in force and the reason in :attr:`error`.
+Officers change profiles while the hub is clearing goods, by editing the
+agency folder or through the profile registry (``hub profiles``, the API), so
+the adapter watches both: the folder's file names, sizes and modification
+times, and the registry's generation, looked at no more often than
+``reload_interval_s``; when either changed it recompiles, without a restart,
+the folder's profiles overlaid by the registry's
+(:meth:`hub.agency.Agency.overlaid`), over the folder's reference lists. A
+change that does not load cleanly never replaces the working set: a new
+broken profile file or registry version, or an agency that no longer loads,
+leaves the previous rules in force and the reason in :attr:`error`; a
+registry that cannot be read for a moment is asked again at the next look.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from hub.errors import HubError
 from hub.model import Declaration
 from hub.model.finding import Finding
 from hub.rules import ProfileStatus, RuleSet
+from hub.rules.registry import ProfileRegistry
 
 __all__ = ["InProcessAdapter", "utc_now"]
 
@@ -60,8 +66,10 @@ class InProcessAdapter:
     the wall clock, as for live traffic; tests, replays and back-tests pass a
     fixed clock so the same view always gives the same findings. ``statuses``
     chooses the profiles that select goods (active ones; add testing for a
-    shadow run). ``reload_interval_s`` bounds how often the folder is looked
-    at; ``None`` never reloads.
+    shadow run). ``registry``, when given, is laid over the folder and is
+    what officers' activations and retirements change. ``reload_interval_s``
+    bounds how often the folder and the registry are looked at; ``None``
+    never reloads.
 
     A view whose deadline has passed is not assessed
     (:class:`~hub.errors.AdapterTimeout`), like on every other transport.
@@ -76,22 +84,32 @@ class InProcessAdapter:
         clock: Callable[[], datetime] = utc_now,
         statuses: Collection[ProfileStatus] = (ProfileStatus.ACTIVE,),
         reload_interval_s: float | None = 1.0,
+        registry: ProfileRegistry | None = None,
     ) -> None:
         self.agency = agency.name
         self.error: HubError | None = None
         self._clock = clock
         self._statuses = tuple(statuses)
         self._folder = agency.folder
-        self._rejected = {error.file for error in agency.rejected}
-        self._rules = agency.compile(statuses=self._statuses)
+        self._registry = registry
         self._interval = reload_interval_s
         self._seen = _fingerprint(self._folder) if reload_interval_s is not None else ()
+        # Read before the profiles: a change recorded in between is then seen at the next look.
+        self._generation = registry.generation() if registry is not None else 0
+        self._loaded = agency
+        in_force = agency.overlaid(registry) if registry is not None else agency
+        self._rejected = {error.file for error in in_force.rejected}
+        self._rules = in_force.compile(statuses=self._statuses)
+        refused = [e for e in in_force.rejected if e not in agency.rejected]
+        if refused:
+            self.error = refused[0]
+            log.warning("%s: registry profiles left out: %s", self.agency, refused)
         self._looked_at = time.monotonic()
         self._lock = threading.Lock()
 
     @property
     def rules(self) -> RuleSet:
-        """The rule set in force, reloaded first if the agency folder changed."""
+        """The rule set in force, reloaded first if the agency folder or the registry changed."""
         if self._interval is not None and time.monotonic() - self._looked_at >= self._interval:
             with self._lock:
                 self._reload_if_changed()
@@ -107,19 +125,33 @@ class InProcessAdapter:
     def _reload_if_changed(self) -> None:
         self._looked_at = time.monotonic()
         seen = _fingerprint(self._folder)
-        if seen == self._seen:
-            return
-        self._seen = seen
         try:
-            agency = load_agency(self._folder)
-            rejected = {error.file for error in agency.rejected}
-            new = [error for error in agency.rejected if error.file not in self._rejected]
+            generation = self._registry.generation() if self._registry is not None else 0
+        except Exception as exc:  # the database, unreachable for a moment: look again next time
+            self._keep(HubError(f"the profile registry cannot be read: {exc}"))
+            return
+        if seen == self._seen and generation == self._generation:
+            return
+        try:
+            agency = self._loaded if seen == self._seen else load_agency(self._folder)
+            in_force = agency.overlaid(self._registry) if self._registry is not None else agency
+            new = [error for error in in_force.rejected if error.file not in self._rejected]
             if new:
                 raise new[0]
-            rules = agency.compile(statuses=self._statuses)
+            rules = in_force.compile(statuses=self._statuses)
         except HubError as exc:
-            self.error = exc
-            log.warning("%s: change not applied, the previous rules stay: %s", self.agency, exc)
+            # A broken change is not retried until something changes again.
+            self._seen, self._generation = seen, generation
+            self._keep(exc)
             return
-        self._rules, self._rejected, self.error = rules, rejected, None
+        except Exception as exc:  # the registry failed mid-read: nothing advances, retried
+            self._keep(HubError(f"the profile registry cannot be read: {exc}"))
+            return
+        self._seen, self._generation, self._loaded = seen, generation, agency
+        self._rules, self.error = rules, None
+        self._rejected = {error.file for error in in_force.rejected}
         log.info("%s: rules reloaded (%d profiles)", self.agency, len(rules))
+
+    def _keep(self, error: HubError) -> None:
+        self.error = error
+        log.warning("%s: change not applied, the previous rules stay: %s", self.agency, error)

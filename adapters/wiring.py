@@ -10,13 +10,13 @@ from __future__ import annotations
 from adapters.build import adapter_for
 from adapters.contract import request_id
 from hub.agency import Agency
-from hub.orchestrator.wiring import AgencyAdapter, Wiring
+from hub.orchestrator.wiring import AgencyAdapter, ProfileSource, Wiring
 
 __all__ = ["wiring"]
 
 
-def _adapter(agency: Agency) -> AgencyAdapter:
-    return adapter_for(agency)
+def _adapter(agency: Agency, profiles: ProfileSource | None = None) -> AgencyAdapter:
+    return adapter_for(agency, profiles)
 
 
 def wiring() -> Wiring:

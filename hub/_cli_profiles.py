@@ -204,7 +204,11 @@ def list_(
 
 @profiles_app.command("sync")
 def sync_(by: By, agencies: Agencies = None, registry: Registry = None) -> None:
-    """Record each changed profile file of the agencies as a new version; refuse broken files."""
+    """Record each changed profile file of the agencies as a new version; refuse broken files.
+
+    A running hub keeps selecting with the file's version until the registry records an
+    activation or a retirement of the id; from then on the registry decides (hub.rules.overlay).
+    """
     root = agencies or default_agencies_dir()
     references, errors = _agency_references(root)
     with _registry(registry) as store:

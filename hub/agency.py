@@ -16,8 +16,9 @@ profiles, as a running rule set must survive one bad edit.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -27,9 +28,13 @@ from hub.errors import InvalidAgency, InvalidProfile, InvalidReference
 from hub.model.declaration import DeclarationKind
 from hub.model.finding import RequestedChannel
 from hub.rules.load import PROFILE_SUFFIXES, parse_profiles
+from hub.rules.overlay import overlay, registered
 from hub.rules.profile import ProfileStatus, RiskProfile, Scope
 from hub.rules.reference import ReferenceData, ReferenceList, load_reference
 from hub.rules.ruleset import RuleSet
+
+if TYPE_CHECKING:  # hub.rules.registry imports this module (through hub.rules.backtest)
+    from hub.rules.registry import ProfileRegistry
 
 __all__ = [
     "AGENCY_FILE",
@@ -129,6 +134,31 @@ class Agency:
     def compile(self, *, statuses: Collection[ProfileStatus] = (ProfileStatus.ACTIVE,)) -> RuleSet:
         """The agency's rule set: its profiles of ``statuses`` over its reference lists."""
         return RuleSet.compile(self.profiles, self.references, statuses=statuses)
+
+    def overlaid(self, registry: ProfileRegistry) -> Agency:
+        """This agency with the profiles in force once ``registry`` is laid over its folder.
+
+        Which version wins is :func:`hub.rules.overlay.overlay`'s rule. A
+        registry version that does not compile against this agency's
+        reference lists (a list renamed since it was recorded) is left out
+        and reported in ``rejected``, its ``file`` naming id and version, as
+        a broken profile file is: it must not take the agency's other
+        profiles down. Reads the registry; its errors propagate.
+        """
+        recorded, decided = registered(registry, self.name, {p.id for p in self.profiles})
+        loaded = {id(p) for p in self.profiles}  # checked when the folder loaded
+        profiles: list[RiskProfile] = []
+        rejected = list(self.rejected)
+        for profile in overlay(self.profiles, recorded, decided):
+            if id(profile) not in loaded:
+                try:
+                    RuleSet.compile([profile], self.references, statuses=_ALL_STATUSES)
+                except InvalidProfile as exc:
+                    rejected.append(exc)
+                    continue
+            profiles.append(profile)
+        warnings = tuple(w for p in profiles if (w := _out_of_reach(self.spec.concerns, p)))
+        return replace(self, profiles=tuple(profiles), rejected=tuple(rejected), warnings=warnings)
 
 
 def load_agencies(root: Path | None = None) -> dict[str, Agency]:

@@ -23,6 +23,9 @@ so one compose file or one shell configures them all:
   the decision (default 3).
 - ``HUB_RELAY_INTERVAL_S``: how often the outbox relay looks for unpublished
   work (default 1).
+- ``HUB_PROFILE_RELOAD_S``: how often an in-process agency looks whether its
+  profiles changed, in its folder or in the registry officers change through
+  the API (default 1): the longest an activation waits before it selects.
 - ``HUB_TOKEN_KEY_FILE``: the Ed25519 private key (PEM) that signs and
   verifies bearer tokens; embedded, unset means ``hub-token-key.pem`` beside
   the SQLite file, made on first start (:mod:`hub.access.tokens`).
@@ -62,6 +65,7 @@ class Settings:
     max_reasks: int = 3
     retry_backoff_s: float = 0.2
     relay_interval_s: float = 1.0
+    profile_reload_s: float = 1.0
     token_key_file: Path | None = None
 
     @property
@@ -106,5 +110,6 @@ class Settings:
             max_reasks=int(number("HUB_MAX_REASKS", 3)),
             retry_backoff_s=number("HUB_RETRY_BACKOFF_S", 0.2),
             relay_interval_s=number("HUB_RELAY_INTERVAL_S", 1.0),
+            profile_reload_s=number("HUB_PROFILE_RELOAD_S", 1.0),
             token_key_file=path("HUB_TOKEN_KEY_FILE"),
         )

@@ -74,11 +74,15 @@ _M = TypeVar("_M", bound=BaseModel)
 
 def registry_of(request: Request) -> ProfileRegistry:
     """The profile registry this app changes: ``app.state.profile_registry`` if the edge (or
-    a test) set one, else the hub's database, so ``hub profiles`` and the API share one record."""
+    a test) set one, else the one the hub selects with (its database's, unless ``open_hub``
+    was given another), so what an officer activates here is what the hub assesses with."""
     state = request.app.state
     registry: ProfileRegistry | None = getattr(state, "profile_registry", None)
     if registry is None:
-        registry = state.profile_registry = DatabaseRegistry(_hub(request).store)
+        the_hub = _hub(request)
+        source = the_hub.orchestrator.profiles
+        registry = source.registry if source is not None else DatabaseRegistry(the_hub.store)
+        state.profile_registry = registry
     return registry
 
 

@@ -9,16 +9,25 @@ from hub.orchestrator.app import CeleryPublisher, EmbeddedWorker, create_app
 from hub.orchestrator.runtime import ASSESS_TASK, DECIDE_TASK, Orchestrator, Publisher
 from hub.orchestrator.submission import Hub, Submitted, decision_context, open_hub
 from hub.orchestrator.tasks import register_tasks
-from hub.orchestrator.wiring import AgencyAdapter, Wiring, WiringMissing, load_wiring
+from hub.orchestrator.wiring import (
+    AdapterFactory,
+    AgencyAdapter,
+    ProfileSource,
+    Wiring,
+    WiringMissing,
+    load_wiring,
+)
 
 __all__ = [
     "ASSESS_TASK",
     "DECIDE_TASK",
+    "AdapterFactory",
     "AgencyAdapter",
     "CeleryPublisher",
     "EmbeddedWorker",
     "Hub",
     "Orchestrator",
+    "ProfileSource",
     "Publisher",
     "Submitted",
     "Wiring",

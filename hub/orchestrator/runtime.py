@@ -46,7 +46,7 @@ from hub.decision import Decision, DecisionContext, amend, merge
 from hub.decision.random import office_of
 from hub.errors import AdapterError, ConflictingRecord
 from hub.model import Declaration
-from hub.orchestrator.wiring import AgencyAdapter, Wiring
+from hub.orchestrator.wiring import AgencyAdapter, ProfileSource, Wiring
 from hub.routing import Route, route, view_for
 from hub.settings import Settings
 from hub.store import DecisionBasis, NewAnswer, Store
@@ -101,6 +101,9 @@ class Orchestrator:
 
     Adapters are built for every agency at construction, so a wrong adapter
     setting stops the process at start (:class:`~hub.errors.InvalidAdapter`).
+    ``profiles`` (kept as :attr:`profiles`) is handed to each: the registry
+    officers change, so an in-process agency selects with what is in force
+    there; ``None`` leaves the agency folders alone in charge.
     """
 
     def __init__(
@@ -114,8 +117,10 @@ class Orchestrator:
         publisher: Publisher,
         clock: Callable[[], datetime] = utc_now,
         adapters: Mapping[str, AgencyAdapter] | None = None,
+        profiles: ProfileSource | None = None,
     ) -> None:
         self.store = store
+        self.profiles = profiles
         self.agencies = dict(agencies)
         self.context = context
         self.settings = settings
@@ -133,7 +138,7 @@ class Orchestrator:
         try:
             for name, agency in self.agencies.items():
                 given = adapters.get(name) if adapters else None
-                built[name] = given if given is not None else wiring.adapter_for(agency)
+                built[name] = given if given is not None else wiring.adapter_for(agency, profiles)
         except BaseException:
             for adapter in built.values():
                 adapter.close()

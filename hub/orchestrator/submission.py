@@ -8,7 +8,8 @@ after the accept; the relay sends what is still unpublished every
 ``relay_interval_s``, so a broker outage delays decisions but loses none.
 
 :func:`open_hub` is the composition: settings -> store, agencies, registers,
-Celery app, orchestrator, and in embedded mode a worker thread.
+profile registry, Celery app, orchestrator, and in embedded mode a worker
+thread.
 """
 
 from __future__ import annotations
@@ -46,9 +47,11 @@ from hub.orchestrator.runtime import (
     utc_now,
 )
 from hub.orchestrator.tasks import register_tasks
-from hub.orchestrator.wiring import AgencyAdapter, Wiring
+from hub.orchestrator.wiring import AgencyAdapter, ProfileSource, Wiring
+from hub.rules.registry import ProfileRegistry
 from hub.settings import Settings
 from hub.store import OutboxEntry, Store
+from hub.store.profile_registry import DatabaseRegistry
 from hub.store.store import HUB_ACTOR
 
 __all__ = ["Hub", "Submitted", "decision_context", "open_hub", "registers_from_store"]
@@ -272,12 +275,17 @@ def open_hub(
     migrate: bool = False,
     embedded_worker: bool | None = None,
     relay: bool = True,
+    registry: ProfileRegistry | None = None,
 ) -> Hub:
     """Compose a hub from ``settings``: the API's, ``hub serve``'s and the tests' entry.
 
     Embedded (``memory://``) also starts a worker thread on every queue, and
     migrates the store. ``publisher`` replaces Celery publishing (tests of
-    the outbox inject a failing one).
+    the outbox inject a failing one). The profiles in force are the agency
+    folders' overlaid by ``registry`` (default: the one in the hub's
+    database, which ``hub profiles`` and the API change), looked at again
+    every ``settings.profile_reload_s``: every process of a distributed hub
+    opens the same database, so each follows an activation without a restart.
     """
     loaded = dict(agencies) if agencies is not None else load_agencies(settings.agencies_dir)
     context = decision_context(settings, loaded)
@@ -302,6 +310,10 @@ def open_hub(
             publisher=publisher or CeleryPublisher(app),
             clock=clock,
             adapters=adapters,
+            profiles=ProfileSource(
+                registry if registry is not None else DatabaseRegistry(store),
+                settings.profile_reload_s,
+            ),
         )
         register_tasks(app, orchestrator)
         if settings.embedded if embedded_worker is None else embedded_worker:

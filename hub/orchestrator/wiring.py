@@ -7,6 +7,11 @@ a function building each agency's adapter and the function naming a request
 in; the command line and the API find the installed one through the
 ``hub.wiring`` entry point group (``adapters.wiring:wiring`` in this
 distribution), as pluggy finds plug-ins by name rather than by import.
+
+What an in-process adapter needs from the hub beyond the agency, the profile
+registry officers change through the API, travels as a :class:`ProfileSource`
+handed to ``adapter_for``: the orchestrator owns the store the registry lives
+in, and the adapters package cannot reach it otherwise.
 """
 
 from __future__ import annotations
@@ -21,8 +26,17 @@ from hub.agency import Agency
 from hub.errors import HubError
 from hub.model import Declaration
 from hub.model.finding import Finding
+from hub.rules.registry import ProfileRegistry
 
-__all__ = ["ENTRY_POINT_GROUP", "AgencyAdapter", "Wiring", "WiringMissing", "load_wiring"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "AdapterFactory",
+    "AgencyAdapter",
+    "ProfileSource",
+    "Wiring",
+    "WiringMissing",
+    "load_wiring",
+]
 
 ENTRY_POINT_GROUP = "hub.wiring"
 
@@ -36,15 +50,38 @@ class AgencyAdapter(Protocol):
 
 
 @dataclass(frozen=True)
+class ProfileSource:
+    """Where a running hub reads the profiles in force, and how often it looks again.
+
+    ``registry`` is laid over the agency folders
+    (:meth:`hub.agency.Agency.overlaid`), so an activation or retirement
+    recorded there (through the API, by any process sharing the database)
+    is what the hub selects with; ``reload_interval_s`` bounds how often an
+    adapter asks whether the registry or the folder changed (``None``:
+    never, the rules are fixed at start).
+    """
+
+    registry: ProfileRegistry
+    reload_interval_s: float | None = 1.0
+
+
+class AdapterFactory(Protocol):
+    """Builds (and checks) one agency's adapter; ``profiles`` is ``None`` when the caller has
+    no registry (a one-off assessment), and then the agency folder alone says what is in force."""
+
+    def __call__(self, agency: Agency, profiles: ProfileSource | None = None) -> AgencyAdapter: ...
+
+
+@dataclass(frozen=True)
 class Wiring:
     """What the orchestrator needs from the adapters package.
 
-    ``adapter_for(agency)`` builds (and checks) the agency's adapter;
-    ``request_id(view, agency)`` is the idempotency key of asking ``agency``
-    about ``view``: the same view asked again has the same key.
+    ``adapter_for(agency, profiles)`` builds (and checks) the agency's
+    adapter; ``request_id(view, agency)`` is the idempotency key of asking
+    ``agency`` about ``view``: the same view asked again has the same key.
     """
 
-    adapter_for: Callable[[Agency], AgencyAdapter]
+    adapter_for: AdapterFactory
     request_id: Callable[[Declaration, str], str]
 
 

@@ -13,6 +13,11 @@ and ``retire``, which record who and why. So a file's ``status`` counts only
 when its rules are new: a file marked ``active`` whose rules have no recorded
 back-test is stored as ``testing`` (and said so), and a status that differs
 from the registry's for unchanged rules is reported, not applied.
+
+A running hub lays the registry over the folders (:mod:`hub.rules.overlay`):
+an id synced as a draft or in testing stays the folder's, so storing an
+active file as testing does not switch its control off; once the registry
+records an activation or a retirement of the id, the registry decides.
 """
 
 from __future__ import annotations

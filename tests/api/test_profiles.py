@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -311,3 +312,57 @@ def test_without_a_registry_in_the_state_the_hubs_database_is_used(
         response = client.post(PROFILES, json=chicken_profile(), headers=tokens.officer("customs"))
         assert response.status_code == 201
     assert DatabaseRegistry(hub.store).get(PID).version == 1
+
+
+def _customs_findings(
+    hub: Hub, raw: bytes, tokens: Tokens, client: TestClient
+) -> tuple[str, set[str | None], list[Any]]:
+    """Submit ``raw`` as the trader; its id, the profiles customs selected it with, and how."""
+    response = client.post("/v1/declarations", content=raw, headers=tokens.trader(**XML))
+    assert response.status_code == 202, response.text
+    declaration_id: str = response.json()["declaration_id"]
+    decision = hub.wait_for_decision(declaration_id, 10)
+    assert decision is not None
+    findings = list(decision.agencies["customs"].findings)
+    return declaration_id, {f.profile_id for f in findings}, findings
+
+
+def _another(lrn: str) -> bytes:
+    """CHICKEN under another functional reference: a distinct declaration of the same goods."""
+    return CHICKEN.read_bytes().replace(b"7849431S2YFQ", lrn.encode(), 1)
+
+
+def test_an_activation_through_the_api_changes_what_the_running_hub_selects(
+    tmp_path: Path, tokens: Tokens
+) -> None:
+    reload_s = 0.05
+    with (
+        embedded_hub(tmp_path, profile_reload_s=reload_s) as hub,
+        TestClient(create_api(hub, signing_key=tokens.key)) as client,
+    ):
+        client.headers.update(tokens.officer("customs"))
+        earlier, selected, _ = _customs_findings(hub, CHICKEN.read_bytes(), tokens, client)
+        assert PID not in selected
+
+        red = chicken_profile(channel="red", score=90)
+        assert client.post(PROFILES, json=red).status_code == 201
+        assert client.post(f"{PROFILES}/{PID}/test").status_code == 200
+        tried = client.post(
+            f"{PROFILES}/{PID}/backtest", json={"declarations": [earlier], "record": True}
+        )
+        assert tried.status_code == 200
+        assert tried.json()["result"]["profiles"][0]["declarations"] == 1
+        time.sleep(reload_s * 3)
+        assert PID not in _customs_findings(hub, _another("LIVE-1"), tokens, client)[1]
+
+        activated = client.post(f"{PROFILES}/{PID}/activate", json={"reason": "back-tested"})
+        assert activated.status_code == 200
+        time.sleep(reload_s * 3)
+        _, selected, findings = _customs_findings(hub, _another("LIVE-2"), tokens, client)
+        (finding,) = (f for f in findings if f.profile_id == PID)
+        assert (finding.channel.value, finding.profile_version) == ("red", 3)
+
+        retired = client.post(f"{PROFILES}/{PID}/retire", json={"reason": "season over"})
+        assert retired.status_code == 200
+        time.sleep(reload_s * 3)
+        assert PID not in _customs_findings(hub, _another("LIVE-3"), tokens, client)[1]

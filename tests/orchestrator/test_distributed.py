@@ -23,14 +23,17 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from hub.orchestrator import Hub, load_wiring, open_hub
+from hub.rules import ProfileStatus
 from hub.settings import Settings
 from tests.orchestrator.support import AGENCIES, CHICKEN
+from tests.rules._profile_factory import T0, activate, make_profile
 
 BROKER_URL = os.environ.get("HUB_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 POSTGRES_URL = os.environ.get(
     "HUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 HUB = Path(sys.executable).parent / "hub"
+RELOAD_S = 0.1  # how often a worker looks whether the registry changed
 
 
 def _unreachable(reason: str) -> None:
@@ -96,6 +99,7 @@ def _start(settings: Settings, args: list[str], log: Path) -> subprocess.Popen[b
         "HUB_BROKER_URL": settings.broker_url,
         "HUB_DATABASE_URL": settings.database_url,
         "HUB_QUEUE_PREFIX": settings.queue_prefix,
+        "HUB_PROFILE_RELOAD_S": str(RELOAD_S),
     }
     with log.open("wb") as out:
         return subprocess.Popen(
@@ -147,6 +151,42 @@ def test_workers_over_rabbitmq_and_postgresql_decide(
         hub.orchestrator.flush_published()
         assert hub.store.unpublished() == []
         assert set(AGENCIES) >= set(decision.agencies)
+    finally:
+        for process in workers:
+            process.send_signal(signal.SIGTERM)
+        for process in workers:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+
+
+def test_every_worker_follows_an_activation_in_the_shared_database(
+    hub: Hub, settings: Settings, tmp_path: Path
+) -> None:
+    roles = [["--agency", name] for name in ("customs", "police", "vet")] + [["--decide"]]
+    workers = [_start(settings, role, tmp_path / f"worker{i}.log") for i, role in enumerate(roles)]
+
+    def customs_selects(lrn: str) -> set[str | None]:
+        raw = CHICKEN.read_bytes().replace(b"7849431S2YFQ", lrn.encode(), 1)
+        decision = hub.wait_for_decision(hub.submit(raw).declaration_id, 30)
+        assert decision is not None
+        return {f.profile_id for f in decision.agencies["customs"].findings}
+
+    try:
+        _wait_for_consumers(settings.broker_url, hub.orchestrator.queues, workers)
+        assert hub.orchestrator.profiles is not None
+        registry = hub.orchestrator.profiles.registry  # the API's: the hub's database
+        poultry = {"commodity": ["0207"], "origin": ["BR"]}
+        registry.publish(make_profile("CUS-TST-902", when=poultry, channel="red"), by="o", at=T0)
+        activate(registry, "CUS-TST-902")
+        time.sleep(RELOAD_S * 5)
+        assert "CUS-TST-902" in customs_selects("WORKER-1")
+
+        registry.set_status("CUS-TST-902", ProfileStatus.RETIRED, by="o", at=T0, reason="done")
+        time.sleep(RELOAD_S * 5)
+        assert "CUS-TST-902" not in customs_selects("WORKER-2")
     finally:
         for process in workers:
             process.send_signal(signal.SIGTERM)
