@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -37,7 +37,12 @@ __all__ = [
     "ChangeAction",
     "FileRegistry",
     "ProfileRegistry",
+    "check_profile_id",
+    "check_writer",
     "default_registry_dir",
+    "plan_backtest",
+    "publish_change",
+    "status_change",
 ]
 
 ACTIVE_ONLY: tuple[ProfileStatus, ...] = (ProfileStatus.ACTIVE,)
@@ -150,11 +155,108 @@ def default_registry_dir(environ: Mapping[str, str] = os.environ) -> Path:
     return Path(__file__).resolve().parents[2] / "var" / "registry"
 
 
-def _check_writer(by: str, at: datetime) -> None:
+# What every registry records for a change, whatever keeps it (files here,
+# the hub's database in hub.store.profile_registry): planned once, so the
+# two cannot drift apart.
+
+
+def check_writer(by: str, at: datetime) -> None:
+    """A change names who made it and when, with the time zone."""
     if not by.strip():
         raise ValueError("a change needs the name of who makes it")
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("a change needs an aware moment (with its time zone)")
+
+
+def check_profile_id(profile_id: str) -> None:
+    """Refuse what cannot be a profile id (it also names a folder or a key)."""
+    if not _ID.match(profile_id):
+        raise UnknownProfile("is not a profile id", profile_id=profile_id)
+
+
+def publish_change(
+    history: Sequence[RiskProfile], planned: RiskProfile, *, by: str, at: datetime
+) -> Change:
+    """The change log's line for publishing ``planned`` after ``history``."""
+    previous = history[-1] if history else None
+    fields = ", ".join(changed_fields(previous, planned))
+    detail = f"{planned.status.value}; " + (f"changed: {fields}" if previous else "first version")
+    return Change(
+        at=at,
+        by=by,
+        action=ChangeAction.PUBLISH,
+        profile_id=planned.id,
+        version=planned.version,
+        detail=detail,
+    )
+
+
+def status_change(
+    history: Sequence[RiskProfile],
+    planned: RiskProfile,
+    status: ProfileStatus,
+    *,
+    by: str,
+    at: datetime,
+    reason: str | None,
+) -> Change:
+    """The change log's line for moving the latest of ``history`` to ``status``."""
+    detail = f"{history[-1].status.value} -> {status.value}"
+    if reason and reason.strip():
+        detail += f": {reason.strip()}"
+    return Change(
+        at=at,
+        by=by,
+        action=ChangeAction.STATUS,
+        profile_id=planned.id,
+        version=planned.version,
+        detail=detail,
+    )
+
+
+def plan_backtest(
+    profile: RiskProfile, result: BacktestResult, *, by: str, at: datetime
+) -> tuple[BacktestRecord, Change]:
+    """The record of a back-test of ``profile`` (this version's rules), and its log line.
+
+    Refused (:class:`ChangeRefused`) when the run did not evaluate these rules
+    or covered no declaration: neither proves anything about this version.
+    """
+    expected = rules_hash(profile)
+    profile_id, version = profile.id, profile.version
+    hits = next(
+        (h for h in result.profiles if h.profile_id == profile_id and h.rules_hash == expected),
+        None,
+    )
+    if hits is None:
+        raise ChangeRefused(
+            "this back-test did not evaluate the rules of this version",
+            profile_id=profile_id,
+            version=version,
+        )
+    if result.declarations == 0:
+        raise ChangeRefused(
+            "a back-test over no declarations proves nothing",
+            profile_id=profile_id,
+            version=version,
+        )
+    # Keep this profile's figures and the run's totals, not every other profile's.
+    own = result.model_copy(update={"profiles": (hits,)})
+    record = BacktestRecord(
+        profile_id=profile_id, version=version, rules_hash=expected, at=at, by=by, result=own
+    )
+    change = Change(
+        at=at,
+        by=by,
+        action=ChangeAction.BACKTEST,
+        profile_id=profile_id,
+        version=version,
+        detail=(
+            f"{hits.declarations} of {result.declarations} declarations hit"
+            f" ({hits.hit_share:.1%}), hit rate {hits.hit_rate_text}"
+        ),
+    )
+    return record, change
 
 
 def _dump(profile: RiskProfile) -> bytes:
@@ -186,8 +288,7 @@ class FileRegistry:
         self._cache: dict[Path, RiskProfile] = {}
 
     def _profile_dir(self, profile_id: str) -> Path:
-        if not _ID.match(profile_id):
-            raise UnknownProfile("is not a profile id", profile_id=profile_id)
+        check_profile_id(profile_id)
         return self.root / "profiles" / profile_id
 
     def _backtest_file(self, profile_id: str) -> Path:
@@ -265,28 +366,13 @@ class FileRegistry:
         append_line(self._log, change.model_dump_json())
 
     def publish(self, profile: RiskProfile, *, by: str, at: datetime) -> RiskProfile | None:
-        _check_writer(by, at)
+        check_writer(by, at)
         with exclusive(self._lock):
             history = self.versions(profile.id)
             planned = plan_publish(history, profile, self._backtested(profile.id))
             if planned is None:
                 return None
-            previous = history[-1] if history else None
-            fields = ", ".join(changed_fields(previous, planned))
-            detail = f"{planned.status.value}; " + (
-                f"changed: {fields}" if previous else "first version"
-            )
-            self._record(
-                planned,
-                Change(
-                    at=at,
-                    by=by,
-                    action=ChangeAction.PUBLISH,
-                    profile_id=planned.id,
-                    version=planned.version,
-                    detail=detail,
-                ),
-            )
+            self._record(planned, publish_change(history, planned, by=by, at=at))
         return planned
 
     def set_status(
@@ -298,66 +384,21 @@ class FileRegistry:
         at: datetime,
         reason: str | None = None,
     ) -> RiskProfile:
-        _check_writer(by, at)
+        check_writer(by, at)
         with exclusive(self._lock):
             history = self.versions(profile_id)
             if not history:
                 raise UnknownProfile("no such profile", profile_id=profile_id)
             planned = plan_status(history, status, self._backtested(profile_id), reason)
-            detail = f"{history[-1].status.value} -> {status.value}"
-            if reason and reason.strip():
-                detail += f": {reason.strip()}"
-            self._record(
-                planned,
-                Change(
-                    at=at,
-                    by=by,
-                    action=ChangeAction.STATUS,
-                    profile_id=profile_id,
-                    version=planned.version,
-                    detail=detail,
-                ),
-            )
+            change = status_change(history, planned, status, by=by, at=at, reason=reason)
+            self._record(planned, change)
         return planned
 
     def record_backtest(
         self, profile_id: str, version: int, result: BacktestResult, *, by: str, at: datetime
     ) -> BacktestRecord:
-        _check_writer(by, at)
-        profile = self.get(profile_id, version)
-        expected = rules_hash(profile)
-        hits = next(
-            (h for h in result.profiles if h.profile_id == profile_id and h.rules_hash == expected),
-            None,
-        )
-        if hits is None:
-            raise ChangeRefused(
-                "this back-test did not evaluate the rules of this version",
-                profile_id=profile_id,
-                version=version,
-            )
-        if result.declarations == 0:
-            raise ChangeRefused(
-                "a back-test over no declarations proves nothing",
-                profile_id=profile_id,
-                version=version,
-            )
-        # Keep this profile's figures and the run's totals, not every other profile's.
-        own = result.model_copy(update={"profiles": (hits,)})
-        record = BacktestRecord(
-            profile_id=profile_id, version=version, rules_hash=expected, at=at, by=by, result=own
-        )
-        change = Change(
-            at=at,
-            by=by,
-            action=ChangeAction.BACKTEST,
-            profile_id=profile_id,
-            version=version,
-            detail=(
-                f"{hits.declarations} of {result.declarations} declarations hit"
-                f" ({hits.hit_share:.1%}), hit rate {hits.hit_rate_text}"
-            ),
-        )
+        check_writer(by, at)
+        record, change = plan_backtest(self.get(profile_id, version), result, by=by, at=at)
         with exclusive(self._lock):
             append_line(self._backtest_file(profile_id), record.model_dump_json())
             append_line(self._log, change.model_dump_json())

@@ -41,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.errors import ChangeRefused, UnknownProfile
 from hub.rules.backtest import BacktestResult
-from hub.rules.lifecycle import changed_fields, in_force, plan_publish, plan_status, rules_hash
+from hub.rules.lifecycle import in_force, plan_publish, plan_status, rules_hash
 from hub.rules.profile import ProfileStatus, RiskProfile
 from hub.rules.registry import (
     ACTIVE_ONLY,
@@ -49,6 +49,11 @@ from hub.rules.registry import (
     Change,
     ChangeAction,
     ProfileRegistry,
+    check_profile_id,
+    check_writer,
+    plan_backtest,
+    publish_change,
+    status_change,
 )
 from hub.store.engine import DURABLE, READ_ONLY
 from hub.store.schema import (
@@ -106,19 +111,6 @@ _GENERATION = select(func.count()).select_from(_CHANGES)
 _INSERT_VERSION = insert(_VERSIONS)
 _INSERT_CHANGE = insert(_CHANGES)
 _INSERT_BACKTEST = insert(_BACKTESTS)
-
-
-def _check_writer(by: str, at: datetime) -> None:
-    """As FileRegistry: a change names who made it and when, with the time zone."""
-    if not by.strip():
-        raise ValueError("a change needs the name of who makes it")
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError("a change needs an aware moment (with its time zone)")
-
-
-def _check_id(profile_id: str) -> None:
-    if not _ID.match(profile_id):
-        raise UnknownProfile("is not a profile id", profile_id=profile_id)
 
 
 def _version_row(profile: RiskProfile, by: str, at: datetime) -> dict[str, Any]:
@@ -233,7 +225,7 @@ class DatabaseRegistry:
         return set(conn.execute(_BACKTESTED, {"profile_id": profile_id}).scalars())
 
     def versions(self, profile_id: str) -> list[RiskProfile]:
-        _check_id(profile_id)
+        check_profile_id(profile_id)
         with self._reading() as conn:
             return self._versions(conn, profile_id)
 
@@ -285,7 +277,7 @@ class DatabaseRegistry:
             ]
 
     def backtests(self, profile_id: str, version: int | None = None) -> list[BacktestRecord]:
-        _check_id(profile_id)
+        check_profile_id(profile_id)
         with self._reading() as conn:
             rows = conn.execute(_BACKTESTS_OF, {"profile_id": profile_id}).all()
         return [
@@ -317,28 +309,15 @@ class DatabaseRegistry:
         conn.execute(_INSERT_CHANGE, _change_row(change))
 
     def publish(self, profile: RiskProfile, *, by: str, at: datetime) -> RiskProfile | None:
-        _check_writer(by, at)
-        _check_id(profile.id)
+        check_writer(by, at)
+        check_profile_id(profile.id)
 
         def write(conn: Connection) -> RiskProfile | None:
             history = self._versions(conn, profile.id)
             planned = plan_publish(history, profile, self._backtested(conn, profile.id))
             if planned is None:
                 return None
-            previous = history[-1] if history else None
-            fields = ", ".join(changed_fields(previous, planned))
-            detail = f"{planned.status.value}; " + (
-                f"changed: {fields}" if previous else "first version"
-            )
-            change = Change(
-                at=at,
-                by=by,
-                action=ChangeAction.PUBLISH,
-                profile_id=planned.id,
-                version=planned.version,
-                detail=detail,
-            )
-            self._record(conn, planned, change)
+            self._record(conn, planned, publish_change(history, planned, by=by, at=at))
             return planned
 
         return self._retrying(profile.id, write)
@@ -352,25 +331,15 @@ class DatabaseRegistry:
         at: datetime,
         reason: str | None = None,
     ) -> RiskProfile:
-        _check_writer(by, at)
-        _check_id(profile_id)
+        check_writer(by, at)
+        check_profile_id(profile_id)
 
         def write(conn: Connection) -> RiskProfile:
             history = self._versions(conn, profile_id)
             if not history:
                 raise UnknownProfile("no such profile", profile_id=profile_id)
             planned = plan_status(history, status, self._backtested(conn, profile_id), reason)
-            detail = f"{history[-1].status.value} -> {status.value}"
-            if reason and reason.strip():
-                detail += f": {reason.strip()}"
-            change = Change(
-                at=at,
-                by=by,
-                action=ChangeAction.STATUS,
-                profile_id=profile_id,
-                version=planned.version,
-                detail=detail,
-            )
+            change = status_change(history, planned, status, by=by, at=at, reason=reason)
             self._record(conn, planned, change)
             return planned
 
@@ -379,41 +348,8 @@ class DatabaseRegistry:
     def record_backtest(
         self, profile_id: str, version: int, result: BacktestResult, *, by: str, at: datetime
     ) -> BacktestRecord:
-        _check_writer(by, at)
-        profile = self.get(profile_id, version)
-        expected = rules_hash(profile)
-        hits = next(
-            (h for h in result.profiles if h.profile_id == profile_id and h.rules_hash == expected),
-            None,
-        )
-        if hits is None:
-            raise ChangeRefused(
-                "this back-test did not evaluate the rules of this version",
-                profile_id=profile_id,
-                version=version,
-            )
-        if result.declarations == 0:
-            raise ChangeRefused(
-                "a back-test over no declarations proves nothing",
-                profile_id=profile_id,
-                version=version,
-            )
-        # Keep this profile's figures and the run's totals, not every other profile's.
-        own = result.model_copy(update={"profiles": (hits,)})
-        record = BacktestRecord(
-            profile_id=profile_id, version=version, rules_hash=expected, at=at, by=by, result=own
-        )
-        change = Change(
-            at=at,
-            by=by,
-            action=ChangeAction.BACKTEST,
-            profile_id=profile_id,
-            version=version,
-            detail=(
-                f"{hits.declarations} of {result.declarations} declarations hit"
-                f" ({hits.hit_share:.1%}), hit rate {hits.hit_rate_text}"
-            ),
-        )
+        check_writer(by, at)
+        record, change = plan_backtest(self.get(profile_id, version), result, by=by, at=at)
         with self._writing() as conn:
             conn.execute(_INSERT_BACKTEST, _backtest_row(record))
             conn.execute(_INSERT_CHANGE, _change_row(change))
@@ -433,7 +369,7 @@ class DatabaseRegistry:
         database holds with another history refuses the whole import
         (``ChangeRefused``): two histories of one profile cannot be merged.
         """
-        _check_writer(by, at)
+        check_writer(by, at)
         histories = {profile_id: source.versions(profile_id) for profile_id in source.ids()}
         log = source.changes()
         backtests = {profile_id: source.backtests(profile_id) for profile_id in histories}
