@@ -772,25 +772,24 @@ class Store:
         only (:class:`~hub.errors.ConflictingRecord` the second time).
         """
         with self._transaction() as conn:
-            if conn.scalar(_LOCK_DECLARATION, {"id": declaration_id}) is None:
-                raise StoreError(f"{declaration_id}: no such declaration")
-            latest = _latest_decision(conn, declaration_id)
-            if latest is None:
-                raise StoreError(f"{declaration_id} has no decision to re-route yet")
-            if approving is not None:
-                done = conn.scalar(
-                    select(_APPROVALS.c.decision_version).where(
-                        _APPROVALS.c.request_id == approving
+
+            def once(latest: Decision, _capacity: Callable[[], CapacityState]) -> Decision:
+                # Checked under the declaration's lock: two approvals of one
+                # request meet here, and the second is told, not stored.
+                if approving is not None:
+                    done = conn.scalar(
+                        select(_APPROVALS.c.decision_version).where(
+                            _APPROVALS.c.request_id == approving
+                        )
                     )
-                )
-                if done is not None:
-                    raise ConflictingRecord(
-                        f"already approved: it made version {done}", key=f"request {approving}"
-                    )
-            decision = make(latest)
-            _check_follows(decision, latest.version)
-            conn.execute(insert(_DECISIONS), _decision_row(decision))
-            _book(conn, decision, booked_before=_books(latest))
+                    if done is not None:
+                        raise ConflictingRecord(
+                            f"already approved: it made version {done}",
+                            key=f"request {approving}",
+                        )
+                return make(latest)
+
+            decision = self._next_version(conn, declaration_id, once)
             record = decision.reroutings[-1] if decision.reroutings else None
             if approving is not None:
                 conn.execute(
@@ -842,25 +841,7 @@ class Store:
         nothing stored.
         """
         with self._transaction() as conn:
-            if conn.scalar(_LOCK_DECLARATION, {"id": declaration_id}) is None:
-                raise StoreError(f"{declaration_id}: no such declaration")
-            latest = _latest_decision(conn, declaration_id)
-            if latest is None:
-                raise StoreError(f"{declaration_id} has no decision to revise yet")
-
-            def capacity() -> CapacityState:
-                if office is not None and self._postgres:
-                    conn.execute(_LOCK_OFFICE, {"key": f"office {office}"})
-                return _capacity(conn, office, since, declaration_id)
-
-            decision = make(latest, capacity)
-            if decision.declaration_id != declaration_id:
-                raise StoreError(
-                    f"a decision on {decision.declaration_id} given for {declaration_id}"
-                )
-            _check_follows(decision, latest.version)
-            conn.execute(insert(_DECISIONS), _decision_row(decision))
-            _book(conn, decision, booked_before=_books(latest))
+            decision = self._next_version(conn, declaration_id, make, office=office, since=since)
             self._append_audit(
                 conn,
                 actor=actor,
@@ -870,6 +851,36 @@ class Store:
                 at=decision.made_at,
             )
             return decision
+
+    def _next_version(
+        self,
+        conn: Connection,
+        declaration_id: str,
+        make: Callable[[Decision, Callable[[], CapacityState]], Decision],
+        *,
+        office: str | None = None,
+        since: date | None = None,
+    ) -> Decision:
+        """Inside ``conn``: lock the declaration, make the next version from the latest,
+        store it and let the examinations index follow it."""
+        if conn.scalar(_LOCK_DECLARATION, {"id": declaration_id}) is None:
+            raise StoreError(f"{declaration_id}: no such declaration")
+        latest = _latest_decision(conn, declaration_id)
+        if latest is None:
+            raise StoreError(f"{declaration_id} has no decision to revise yet")
+
+        def capacity() -> CapacityState:
+            if office is not None and self._postgres:
+                conn.execute(_LOCK_OFFICE, {"key": f"office {office}"})
+            return _capacity(conn, office, since, declaration_id)
+
+        decision = make(latest, capacity)
+        if decision.declaration_id != declaration_id:
+            raise StoreError(f"a decision on {decision.declaration_id} given for {declaration_id}")
+        _check_follows(decision, latest.version)
+        conn.execute(insert(_DECISIONS), _decision_row(decision))
+        _book(conn, decision, booked_before=_books(latest))
+        return decision
 
     # The audit trail
 
