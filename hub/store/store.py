@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date, datetime
@@ -159,6 +159,35 @@ _DECIDED_AMONG = (
 _LAST_AUDIT = select(_AUDIT.c.seq, _AUDIT.c.hash).order_by(_AUDIT.c.seq.desc()).limit(1)
 _INSERT_AUDIT = insert(_AUDIT)
 _LOCK_AUDIT = select(func.pg_advisory_xact_lock(func.hashtext("hub audit chain")))
+_EXAMINED_AT = (
+    _EXAMINATIONS.c.office == bindparam("office"),
+    _EXAMINATIONS.c.day >= bindparam("since"),
+    _EXAMINATIONS.c.declaration_id != bindparam("leave_out"),
+)
+_BOOKED_PER_DAY = (
+    select(_EXAMINATIONS.c.lane, _EXAMINATIONS.c.day, func.count())
+    .where(*_EXAMINED_AT, _EXAMINATIONS.c.state == "booked")
+    .group_by(_EXAMINATIONS.c.lane, _EXAMINATIONS.c.day)
+)
+_WAITING_SCORES = select(_EXAMINATIONS.c.lane, _EXAMINATIONS.c.day, _EXAMINATIONS.c.score).where(
+    *_EXAMINED_AT, _EXAMINATIONS.c.state == "waiting"
+)
+_BY_REFERENCE = (
+    select(_DECLARATIONS.c.id)
+    .where(
+        _DECLARATIONS.c.submitter == bindparam("submitter"),
+        _DECLARATIONS.c.functional_reference == bindparam("reference"),
+    )
+    .order_by(_DECLARATIONS.c.accepted_at, _DECLARATIONS.c.id)
+)
+_BY_REFERENCE_NO_SUBMITTER = (
+    select(_DECLARATIONS.c.id)
+    .where(
+        _DECLARATIONS.c.submitter.is_(None),
+        _DECLARATIONS.c.functional_reference == bindparam("reference"),
+    )
+    .order_by(_DECLARATIONS.c.accepted_at, _DECLARATIONS.c.id)
+)
 _LOCK_OFFICE = select(func.pg_advisory_xact_lock(func.hashtext(bindparam("key"))))
 _MARK_PUBLISHED = (
     update(_OUTBOX)
@@ -325,15 +354,18 @@ class Store:
                     )
                     for entry in outbox
                 )
-                for r in routes:
+                if routes:
                     conn.execute(
                         insert(_ROUTES),
-                        {
-                            "declaration_id": declaration.id,
-                            "agency": r.agency,
-                            "item_sequences_json": json.dumps(list(r.item_sequences)),
-                            "reasons_json": json.dumps(list(r.reasons)),
-                        },
+                        [
+                            {
+                                "declaration_id": declaration.id,
+                                "agency": r.agency,
+                                "item_sequences_json": json.dumps(list(r.item_sequences)),
+                                "reasons_json": json.dumps(list(r.reasons)),
+                            }
+                            for r in routes
+                        ],
                     )
                 self._append_audit(
                     conn,
@@ -395,17 +427,9 @@ class Store:
         For the API's rule that the same reference with other content is an
         amendment only when the message says so.
         """
-        c = _DECLARATIONS.c
-        query = (
-            select(c.id)
-            .where(
-                c.submitter.is_(None) if submitter is None else c.submitter == submitter,
-                c.functional_reference == reference,
-            )
-            .order_by(c.accepted_at, c.id)
-        )
+        query = _BY_REFERENCE_NO_SUBMITTER if submitter is None else _BY_REFERENCE
         with self._reading() as conn:
-            return list(conn.scalars(query))
+            return list(conn.scalars(query, {"submitter": submitter, "reference": reference}))
 
     def routes(self, declaration_id: str) -> tuple[Route, ...] | None:
         """The routes kept when the declaration was accepted; ``None`` if none were kept."""
@@ -1219,23 +1243,19 @@ def _decision_row(decision: Decision) -> dict[str, Any]:
 def _capacity(
     conn: Connection, office: str | None, since: date | None, leave_out: str | None
 ) -> CapacityState:
+    """Bookings counted by the database (an office books thousands a day), and the
+    scores of the selections waiting, per lane and day."""
     if office is None:
         return CapacityState()
-    c = _EXAMINATIONS.c
-    query = select(c.lane, c.day, c.state, c.score).where(c.office == office)
-    if since is not None:
-        query = query.where(c.day >= since)
-    if leave_out is not None:
-        query = query.where(c.declaration_id != leave_out)
-    booked: Counter[tuple[str, Lane, date]] = Counter()
+    params = {"office": office, "since": since or date.min, "leave_out": leave_out or ""}
+    booked = {
+        (office, Lane(lane), day): int(count)
+        for lane, day, count in conn.execute(_BOOKED_PER_DAY, params)
+    }
     waiting: defaultdict[tuple[str, Lane, date], list[int]] = defaultdict(list)
-    for lane, day, state, score in conn.execute(query):
-        key = (office, Lane(lane), day)
-        if state == "booked":
-            booked[key] += 1
-        else:
-            waiting[key].append(score)
-    return CapacityState(booked=dict(booked), waiting=dict(waiting))
+    for lane, day, score in conn.execute(_WAITING_SCORES, params):
+        waiting[(office, Lane(lane), day)].append(score)
+    return CapacityState(booked=booked, waiting=dict(waiting))
 
 
 def _books(decision: Decision | None) -> bool:
