@@ -34,6 +34,7 @@ bench: setup
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/rules.py
 	$(BIN)/python bench/e2e.py
+	$(BIN)/python bench/access.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
