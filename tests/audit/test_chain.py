@@ -18,6 +18,7 @@ _details = st.dictionaries(
     st.one_of(st.integers(), st.text(max_size=12), st.booleans(), st.none()),
     max_size=4,
 )
+Record = tuple[str, str, str | None, dict[str, object]]
 _records = st.lists(
     st.tuples(_texts, _texts, st.one_of(st.none(), _texts), _details), min_size=1, max_size=12
 )
