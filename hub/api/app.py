@@ -33,6 +33,7 @@ from hub.api.graphql import graphql_router
 from hub.api.metrics import install_metrics
 from hub.api.problems import PROBLEM_JSON, problem
 from hub.api.profiles import router as profiles_router
+from hub.api.reference import router as reference_router
 from hub.api.views import NotVisible
 from hub.errors import (
     AccessDenied,
@@ -134,6 +135,7 @@ def create_api(
     api.include_router(graphql_router())
     install_metrics(api)
     api.include_router(profiles_router)
+    api.include_router(reference_router)
 
     @api.get("/healthz")
     def healthz() -> dict[str, str]:

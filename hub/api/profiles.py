@@ -1,4 +1,4 @@
-"""``/v1/agencies/{agency}``: an agency's risk profiles and reference lists, for its officers.
+"""``/v1/agencies/{agency}/profiles``: an agency's risk profiles, for its officers.
 
 - ``GET .../profiles`` (``?status=`` to narrow): the versions in force, one
   summary each. ``GET .../profiles/{id}`` (``?version=``): one version whole,
@@ -13,8 +13,10 @@
   have selected in stored declarations the caller names, as the CLI's
   ``backtest --against``; ``"record": true`` keeps it as the evidence
   activation needs.
-- ``GET .../reference``: the agency's reference lists; ``.../reference/{name}``:
-  one with its entries.
+
+The agency's reference lists, which the profiles compile against, are
+:mod:`hub.api.reference`; what both routers share (the access check, the
+problems) is :mod:`hub.api._agency_routes`.
 
 Reading is for the agency's officers and the JTC, changing for its officers
 only (:data:`~hub.access.Action.READ_PROFILES`, ``MANAGE_PROFILES``). Which
@@ -32,22 +34,28 @@ change, and every back-test (it reads declarations), appends
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from hub.access import Action, Principal, Role, may
-from hub.agency import Agency
-from hub.api.auth import principal_of
+from hub.access import Action, Principal
+from hub.api._agency_routes import (
+    Body,
+    Caller,
+    Refusal,
+    agency_for,
+    answered,
+    audit,
+    hub_of,
+    invalid,
+    parsed,
+)
 from hub.api.problems import problem
 from hub.api.views import visible_declaration
-from hub.datafile import first_error
-from hub.errors import AccessDenied, ChangeRefused, InvalidProfile, UnknownProfile
+from hub.errors import AccessDenied, UnknownProfile
 from hub.feedback import ControlOutcome
 from hub.model import Declaration
 from hub.orchestrator import Hub
@@ -55,7 +63,6 @@ from hub.rules.backtest import backtest
 from hub.rules.lifecycle import in_force, rules_hash
 from hub.rules.load import parse_profile
 from hub.rules.profile import ProfileStatus, RiskProfile
-from hub.rules.reference import CodesList, Watchlist
 from hub.rules.registry import ProfileRegistry
 from hub.rules.ruleset import RuleSet
 from hub.store.profile_registry import DatabaseRegistry
@@ -63,13 +70,10 @@ from hub.store.profile_registry import DatabaseRegistry
 __all__ = ["registry_of", "router"]
 
 router = APIRouter(prefix="/v1/agencies/{agency}", tags=["profiles"])
-Caller = Annotated[Principal, Depends(principal_of)]
 
 _PROFILE_TYPES = {"", "application/json", "application/yaml", "application/x-yaml", "text/yaml"}
 _NEW_STATUSES = (ProfileStatus.DRAFT, ProfileStatus.TESTING)
 _MAX_BODY = 1_000_000  # bytes; a profile file is a few kilobytes
-_P = ParamSpec("_P")
-_M = TypeVar("_M", bound=BaseModel)
 
 
 def registry_of(request: Request) -> ProfileRegistry:
@@ -79,99 +83,11 @@ def registry_of(request: Request) -> ProfileRegistry:
     state = request.app.state
     registry: ProfileRegistry | None = getattr(state, "profile_registry", None)
     if registry is None:
-        the_hub = _hub(request)
+        the_hub = hub_of(request)
         source = the_hub.orchestrator.profiles
         registry = source.registry if source is not None else DatabaseRegistry(the_hub.store)
         state.profile_registry = registry
     return registry
-
-
-class _Problem(Exception):
-    """A refusal made mid-route, carried out as its problem response."""
-
-    def __init__(self, response: JSONResponse) -> None:
-        self.response = response
-        super().__init__(response.status_code)
-
-
-def _answered(route: Callable[_P, JSONResponse]) -> Callable[_P, JSONResponse]:
-    """Turn the registry's refusals into problems, in one place for this router: the app's
-    handler maps the declarations' errors, and would answer these with a 500."""
-
-    @functools.wraps(route)
-    def answer(*args: _P.args, **kwargs: _P.kwargs) -> JSONResponse:
-        try:
-            return route(*args, **kwargs)
-        except _Problem as exc:
-            return exc.response
-        except UnknownProfile as exc:
-            return problem(
-                404,
-                "Unknown profile",
-                str(exc),
-                kind=type(exc).__name__,
-                profile_id=exc.profile_id,
-                version=exc.version,
-            )
-        except ChangeRefused as exc:
-            return problem(
-                409,
-                "Change refused",
-                str(exc),
-                kind=type(exc).__name__,
-                profile_id=exc.profile_id,
-                version=exc.version,
-            )
-        except InvalidProfile as exc:
-            return problem(
-                422,
-                "Invalid profile",
-                str(exc),
-                kind=type(exc).__name__,
-                field=exc.field,
-                line=exc.line,
-            )
-
-    return answer
-
-
-def _invalid(field: str | None, message: str) -> _Problem:
-    return _Problem(problem(422, "Invalid request", message, field=field))
-
-
-def _parsed(model: type[_M], raw: bytes) -> _M:
-    """``raw`` JSON as ``model``; a 422 problem naming the field, like every other error here."""
-    try:
-        return model.model_validate_json(raw or b"{}")
-    except ValidationError as exc:
-        located = first_error(exc, None)
-        raise _invalid(located.field, located.message) from None
-
-
-async def _raw_body(request: Request) -> bytes:
-    return await request.body()
-
-
-Body = Annotated[bytes, Depends(_raw_body)]
-
-
-def _hub(request: Request) -> Hub:
-    the_hub: Hub = request.app.state.hub
-    return the_hub
-
-
-def _agency(request: Request, principal: Principal, name: str, action: Action) -> Agency:
-    """The agency ``name``, once ``principal`` may do ``action`` on its profiles."""
-    found = _hub(request).orchestrator.agencies.get(name)
-    if found is None:
-        raise _Problem(problem(404, "Unknown agency", f"the hub has no agency {name!r}"))
-    if not may(principal, action, agency=name):
-        if principal.role is Role.JTC:
-            raise AccessDenied("the JTC reads agencies' profiles but does not change them")
-        if principal.role is Role.OFFICER:
-            raise AccessDenied(f"only officers of {name} read and change its profiles")
-        raise AccessDenied(f"a {principal.role.value} has no access to agencies' profiles")
-    return found
 
 
 def _versions(registry: ProfileRegistry, agency: str, profile_id: str) -> list[RiskProfile]:
@@ -197,18 +113,6 @@ def _summary(profile: RiskProfile) -> dict[str, Any]:
     }
 
 
-def _audit(
-    request: Request, principal: Principal, verb: str, subject: str, detail: dict[str, Any]
-) -> None:
-    _hub(request).store.audit(
-        actor=principal.actor,
-        action=f"profile.{verb}",
-        subject=subject,
-        detail=detail,
-        at=datetime.now(UTC),
-    )
-
-
 def _location(agency: str, profile: RiskProfile) -> str:
     return f"/v1/agencies/{agency}/profiles/{profile.id}"
 
@@ -217,24 +121,24 @@ def _location(agency: str, profile: RiskProfile) -> str:
 
 
 @router.get("/profiles", response_model=None)
-@_answered
+@answered
 def list_profiles(
     agency: str,
     request: Request,
     principal: Caller,
     status: Annotated[list[str] | None, Query()] = None,
 ) -> JSONResponse:
-    _agency(request, principal, agency, Action.READ_PROFILES)
+    agency_for(request, principal, agency, Action.READ_PROFILES)
     try:
         statuses = tuple(ProfileStatus(s) for s in status) if status else tuple(ProfileStatus)
     except ValueError as exc:
-        raise _invalid("status", f"{exc}; one of {', '.join(ProfileStatus)}") from None
+        raise invalid("status", f"{exc}; one of {', '.join(ProfileStatus)}") from None
     profiles = registry_of(request).current(owner=agency, statuses=statuses)
     return JSONResponse({"agency": agency, "profiles": [_summary(p) for p in profiles]})
 
 
 @router.get("/profiles/{profile_id}", response_model=None)
-@_answered
+@answered
 def read_profile(
     agency: str,
     profile_id: str,
@@ -242,7 +146,7 @@ def read_profile(
     principal: Caller,
     version: int | None = None,
 ) -> JSONResponse:
-    _agency(request, principal, agency, Action.READ_PROFILES)
+    agency_for(request, principal, agency, Action.READ_PROFILES)
     registry = registry_of(request)
     history = _versions(registry, agency, profile_id)
     shown = registry.get(profile_id, version)
@@ -286,9 +190,9 @@ def read_profile(
         }
     },
 )
-@_answered
+@answered
 def publish(agency: str, raw: Body, request: Request, principal: Caller) -> JSONResponse:
-    found = _agency(request, principal, agency, Action.MANAGE_PROFILES)
+    found = agency_for(request, principal, agency, Action.MANAGE_PROFILES)
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in _PROFILE_TYPES:
         return problem(
@@ -299,12 +203,12 @@ def publish(agency: str, raw: Body, request: Request, principal: Caller) -> JSON
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _invalid(None, f"the profile is not UTF-8: {exc}") from None
+        raise invalid(None, f"the profile is not UTF-8: {exc}") from None
     profile = parse_profile(text, file="request body")
     if profile.owner != agency:
-        raise _invalid("owner", f"a profile of {agency} is owned by {agency}, not {profile.owner}")
+        raise invalid("owner", f"a profile of {agency} is owned by {agency}, not {profile.owner}")
     if profile.status not in _NEW_STATUSES:
-        raise _invalid(
+        raise invalid(
             "status",
             "a new version is a draft or in testing; activate or retire it with "
             f"POST {_location(agency, profile)}/activate or /retire",
@@ -319,10 +223,10 @@ def publish(agency: str, raw: Body, request: Request, principal: Caller) -> JSON
     if recorded is None:
         latest = registry.get(profile.id)
         return JSONResponse({"recorded": False, "profile": _summary(latest)})
-    _audit(
+    audit(
         request,
         principal,
-        "publish",
+        "profile.publish",
         recorded.id,
         {
             "agency": agency,
@@ -366,17 +270,17 @@ def _set_status(
     request: Request,
     principal: Principal,
 ) -> JSONResponse:
-    _agency(request, principal, agency, Action.MANAGE_PROFILES)
+    agency_for(request, principal, agency, Action.MANAGE_PROFILES)
     registry = registry_of(request)
     before = _versions(registry, agency, profile_id)[-1]
     after = registry.set_status(
         profile_id, status, by=principal.actor, at=datetime.now(UTC), reason=reason
     )
     verb = {ProfileStatus.TESTING: "test", ProfileStatus.ACTIVE: "activate"}.get(status, "retire")
-    _audit(
+    audit(
         request,
         principal,
-        verb,
+        f"profile.{verb}",
         profile_id,
         {
             "agency": agency,
@@ -397,36 +301,36 @@ def _set_status(
 @router.post(
     "/profiles/{profile_id}/test", response_model=None, openapi_extra=_status_extra(StatusIn)
 )
-@_answered
+@answered
 def put_in_testing(
     agency: str, profile_id: str, raw: Body, request: Request, principal: Caller
 ) -> JSONResponse:
     """Put a draft (or retired) profile into testing, where back-tests cover it."""
-    body = _parsed(StatusIn, raw)
+    body = parsed(StatusIn, raw)
     return _set_status(agency, profile_id, ProfileStatus.TESTING, body.reason, request, principal)
 
 
 @router.post(
     "/profiles/{profile_id}/activate", response_model=None, openapi_extra=_status_extra(StatusIn)
 )
-@_answered
+@answered
 def activate(
     agency: str, profile_id: str, raw: Body, request: Request, principal: Caller
 ) -> JSONResponse:
     """Make a profile in testing select goods; refused (409) without a recorded back-test."""
-    body = _parsed(StatusIn, raw)
+    body = parsed(StatusIn, raw)
     return _set_status(agency, profile_id, ProfileStatus.ACTIVE, body.reason, request, principal)
 
 
 @router.post(
     "/profiles/{profile_id}/retire", response_model=None, openapi_extra=_status_extra(RetireIn)
 )
-@_answered
+@answered
 def retire(
     agency: str, profile_id: str, raw: Body, request: Request, principal: Caller
 ) -> JSONResponse:
     """Stop a profile selecting goods; its versions stay readable."""
-    body = _parsed(RetireIn, raw)
+    body = parsed(RetireIn, raw)
     return _set_status(agency, profile_id, ProfileStatus.RETIRED, body.reason, request, principal)
 
 
@@ -475,17 +379,17 @@ def _outcomes(
         }
     },
 )
-@_answered
+@answered
 def run_backtest(
     agency: str, profile_id: str, raw: Body, request: Request, principal: Caller
 ) -> JSONResponse:
     """Run one version over declarations the officer may read; each other id is a 404."""
-    found = _agency(request, principal, agency, Action.MANAGE_PROFILES)
+    found = agency_for(request, principal, agency, Action.MANAGE_PROFILES)
     registry = registry_of(request)
     _versions(registry, agency, profile_id)
-    body = _parsed(BacktestIn, raw)
+    body = parsed(BacktestIn, raw)
     profile = registry.get(profile_id, body.version)
-    the_hub = _hub(request)
+    the_hub = hub_of(request)
     declarations = [
         visible_declaration(the_hub, principal, d).declaration
         for d in dict.fromkeys(body.declarations)
@@ -501,15 +405,15 @@ def run_backtest(
             agencies=specs,
         )
     except ValueError as exc:
-        raise _Problem(problem(422, "Back-test refused", str(exc))) from None
+        raise Refusal(problem(422, "Back-test refused", str(exc))) from None
     now = datetime.now(UTC)
     if body.record:
         registry.record_backtest(profile.id, profile.version, result, by=principal.actor, at=now)
     hits = result.profiles[0]
-    _audit(
+    audit(
         request,
         principal,
-        "backtest",
+        "profile.backtest",
         profile.id,
         {
             "agency": agency,
@@ -527,45 +431,3 @@ def run_backtest(
             "summary": result.lines(),
         }
     )
-
-
-# Reference lists
-
-
-@router.get("/reference", response_model=None)
-@_answered
-def reference_lists(agency: str, request: Request, principal: Caller) -> JSONResponse:
-    found = _agency(request, principal, agency, Action.READ_PROFILES)
-    lists = [
-        {
-            "name": lst.name,
-            "kind": lst.kind.value,
-            "source": lst.source,
-            "date": lst.date.isoformat(),
-            "entries": len(lst.entries),
-        }
-        for lst in found.references.values()
-    ]
-    return JSONResponse({"agency": agency, "lists": lists})
-
-
-@router.get("/reference/{name}", response_model=None)
-@_answered
-def reference_list(agency: str, name: str, request: Request, principal: Caller) -> JSONResponse:
-    """One list with its entries; reading a watchlist (intelligence) is audited."""
-    found = _agency(request, principal, agency, Action.READ_PROFILES)
-    lst = found.references.get(name)
-    if lst is None:
-        return problem(404, "Unknown reference list", f"{agency} has no reference list {name!r}")
-    body = lst.model_dump(mode="json")
-    if isinstance(lst, CodesList):
-        body["entries"] = sorted(lst.entries)
-    if isinstance(lst, Watchlist):
-        _hub(request).store.audit(
-            actor=principal.actor,
-            action="reference.read",
-            subject=name,
-            detail={"agency": agency, "kind": lst.kind.value, "entries": len(lst.entries)},
-            at=datetime.now(UTC),
-        )
-    return JSONResponse(body)
