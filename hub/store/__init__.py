@@ -3,6 +3,33 @@
 :class:`Store` is the whole API; :mod:`hub.store.schema` the tables, applied
 only through the Alembic migrations in ``migrations/`` (:func:`upgrade`, or
 ``hub db upgrade``).
+
+:class:`Store` (:mod:`hub.store.store`: opening, closing, and why every
+method is one idempotent transaction) inherits its methods from one private
+module per concept, each a mixin over :class:`~hub.store._transactions.Transactions`:
+
+- ``_declarations``: accepting a message with its declaration, outbox
+  entries and routes; reading them back (``accept``, ``declaration``,
+  ``raw_message``, ``declarations_by_reference``, ``routes``);
+- ``_aeo``: the AEO register (``record_aeo``, ``aeo_certificates``);
+- ``_answers``: agencies' answers (``record_answer``, ``answers``, ``has_answer``);
+- ``_decisions``: decision versions (``decide``, ``save_decision``,
+  ``latest_decision``, ``decided_among``, ``decision_history``,
+  ``latest_decisions``);
+- ``_examinations``: the examinations index (``capacity``, ``examinations_on``;
+  ``book`` keeps it in step with each new version);
+- ``_officers``: control results, re-routings, examination moves
+  (``record_control_result``, ``control_results``, ``request_raise``,
+  ``raise_requests``, ``reroute``, ``revise``);
+- ``_audit_trail``: the hash chain (``audit``, ``audit_trail``, and the
+  append every audited write makes in its own transaction);
+- ``_outbox``: what is still to publish (``unpublished``, ``undecided``,
+  ``mark_published``, ``bump_attempts``);
+- ``_statements``: the tables and every statement built once at import;
+  ``_transactions``: the engine and the read-write and read-only transactions.
+
+:mod:`hub.store.profile_registry` keeps the risk profiles' record in the same
+database, beside the store.
 """
 
 from hub.store.migrate import upgrade
