@@ -40,6 +40,7 @@ __all__ = [
     "check_profile_id",
     "check_writer",
     "default_registry_dir",
+    "pick_version",
     "plan_backtest",
     "publish_change",
     "status_change",
@@ -172,6 +173,20 @@ def check_profile_id(profile_id: str) -> None:
     """Refuse what cannot be a profile id (it also names a folder or a key)."""
     if not _ID.match(profile_id):
         raise UnknownProfile("is not a profile id", profile_id=profile_id)
+
+
+def pick_version(
+    history: Sequence[RiskProfile], profile_id: str, version: int | None
+) -> RiskProfile:
+    """``version`` of ``history`` (the latest for ``None``); :class:`UnknownProfile` if none."""
+    if not history:
+        raise UnknownProfile("no such profile", profile_id=profile_id)
+    if version is None:
+        return history[-1]
+    for profile in history:
+        if profile.version == version:
+            return profile
+    raise UnknownProfile("no such version", profile_id=profile_id, version=version)
 
 
 def publish_change(
@@ -313,15 +328,7 @@ class FileRegistry:
         return [self._read(directory / name) for _, name in numbered]
 
     def get(self, profile_id: str, version: int | None = None) -> RiskProfile:
-        history = self.versions(profile_id)
-        if not history:
-            raise UnknownProfile("no such profile", profile_id=profile_id)
-        if version is None:
-            return history[-1]
-        for profile in history:
-            if profile.version == version:
-                return profile
-        raise UnknownProfile("no such version", profile_id=profile_id, version=version)
+        return pick_version(self.versions(profile_id), profile_id, version)
 
     def ids(self) -> list[str]:
         try:

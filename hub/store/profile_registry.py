@@ -51,6 +51,7 @@ from hub.rules.registry import (
     ProfileRegistry,
     check_profile_id,
     check_writer,
+    pick_version,
     plan_backtest,
     publish_change,
     status_change,
@@ -230,15 +231,7 @@ class DatabaseRegistry:
             return self._versions(conn, profile_id)
 
     def get(self, profile_id: str, version: int | None = None) -> RiskProfile:
-        history = self.versions(profile_id)
-        if not history:
-            raise UnknownProfile("no such profile", profile_id=profile_id)
-        if version is None:
-            return history[-1]
-        for profile in history:
-            if profile.version == version:
-                return profile
-        raise UnknownProfile("no such version", profile_id=profile_id, version=version)
+        return pick_version(self.versions(profile_id), profile_id, version)
 
     def ids(self) -> list[str]:
         with self._reading() as conn:

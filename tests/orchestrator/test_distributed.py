@@ -110,6 +110,18 @@ def _start(settings: Settings, args: list[str], log: Path) -> subprocess.Popen[b
         )
 
 
+def _stop(workers: list[subprocess.Popen[bytes]]) -> None:
+    """Terminate the workers, then kill any that has not stopped in 15 s."""
+    for process in workers:
+        process.send_signal(signal.SIGTERM)
+    for process in workers:
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
 def _wait_for_consumers(
     url: str, queues: list[str], workers: list[subprocess.Popen[bytes]], timeout: float = 30
 ) -> None:
@@ -152,14 +164,7 @@ def test_workers_over_rabbitmq_and_postgresql_decide(
         assert hub.store.unpublished() == []
         assert set(AGENCIES) >= set(decision.agencies)
     finally:
-        for process in workers:
-            process.send_signal(signal.SIGTERM)
-        for process in workers:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+        _stop(workers)
 
 
 def test_every_worker_follows_an_activation_in_the_shared_database(
@@ -188,11 +193,4 @@ def test_every_worker_follows_an_activation_in_the_shared_database(
         time.sleep(RELOAD_S * 5)
         assert "CUS-TST-902" not in customs_selects("WORKER-2")
     finally:
-        for process in workers:
-            process.send_signal(signal.SIGTERM)
-        for process in workers:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+        _stop(workers)
