@@ -114,7 +114,33 @@ def _parties(declaration: Declaration) -> list[str]:
     ][:1]
 
 
-@router.post("", status_code=202, response_model=None)
+_MESSAGE_BODY = {"type": "string", "description": "The message as the trader's system sent it."}
+_PROBLEM = {"description": "An RFC 9457 problem", "content": {"application/problem+json": {}}}
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=None,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/xml": {"schema": _MESSAGE_BODY},
+                "application/edifact": {"schema": _MESSAGE_BODY},
+            },
+        }
+    },
+    responses={
+        200: {"description": "Decided within ?wait=: the decision as the trader sees it"},
+        400: {**_PROBLEM, "description": "Not readable: the problem names where (line, segment)"},
+        401: {**_PROBLEM, "description": "No valid bearer token"},
+        403: {**_PROBLEM, "description": "Not a trader, or not for one of its parties"},
+        409: {**_PROBLEM, "description": "Functional reference already used: send an amendment"},
+        415: {**_PROBLEM, "description": "Neither XML nor EDIFACT"},
+        422: {**_PROBLEM, "description": "Read, but incomplete for an assessment (missing)"},
+    },
+)
 def submit(
     request_body: Annotated[bytes, Depends(_raw_body)],
     request: Request,
