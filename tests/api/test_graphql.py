@@ -435,6 +435,22 @@ def test_the_subscription_streams_a_new_held_declaration(api: Api) -> None:
         ws.send_json({"type": "complete", "id": "1"})
 
 
+def test_a_browser_passes_its_token_as_a_websocket_subprotocol(api: Api) -> None:
+    token = api.tokens.jtc()["authorization"].removeprefix("Bearer ")
+    offered = ["graphql-transport-ws", f"bearer.{token}"]
+    with api.client.websocket_connect("/graphql", subprotocols=offered) as ws:
+        assert ws.accepted_subprotocol == "graphql-transport-ws"  # never echoes the token
+        ws.send_json({"type": "connection_init"})
+        assert ws.receive_json()["type"] == "connection_ack"
+    forged = ["graphql-transport-ws", "bearer.not-a-token"]
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        api.client.websocket_connect("/graphql", subprotocols=forged) as ws,
+    ):
+        ws.receive_json()
+    assert closed.value.code == 1008
+
+
 def test_a_subscription_without_a_token_is_closed(api: Api) -> None:
     with (
         pytest.raises(WebSocketDisconnect) as closed,

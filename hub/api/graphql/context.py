@@ -27,6 +27,7 @@ from hub.errors import (
 from hub.orchestrator import Hub
 
 __all__ = [
+    "BEARER_SUBPROTOCOL",
     "MAX_LIST",
     "Context",
     "context_of",
@@ -59,13 +60,32 @@ class Context(BaseContext):
         self.principal = principal
 
 
+BEARER_SUBPROTOCOL = "bearer."
+"""A browser cannot set headers on a WebSocket, only subprotocols: it offers
+``["graphql-transport-ws", "bearer.<token>"]`` and the token is read from there
+(the server still answers with the GraphQL subprotocol alone)."""
+
+
+def _authorization(connection: HTTPConnection) -> str | None:
+    header = connection.headers.get("authorization")
+    if header or connection.scope["type"] != "websocket":
+        return header
+    offered = connection.headers.get("sec-websocket-protocol", "")
+    for protocol in (p.strip() for p in offered.split(",")):
+        if protocol.startswith(BEARER_SUBPROTOCOL):
+            return f"Bearer {protocol.removeprefix(BEARER_SUBPROTOCOL)}"
+    return None
+
+
 def context_of(connection: HTTPConnection) -> Context:
-    """FastAPI dependency: authenticate as REST does, before any GraphQL is parsed."""
+    """FastAPI dependency: authenticate as REST does, before any GraphQL is parsed.
+
+    The token comes from the ``Authorization`` header, or, on a WebSocket
+    from a browser, from a ``bearer.<token>`` subprotocol (:data:`BEARER_SUBPROTOCOL`).
+    """
     authenticator: Authenticator = connection.app.state.authenticator
     try:
-        principal = authenticator.authenticate(
-            connection.headers.get("authorization"), path=connection.url.path
-        )
+        principal = authenticator.authenticate(_authorization(connection), path=connection.url.path)
     except TokenError as exc:
         if connection.scope["type"] == "websocket":
             raise WebSocketException(status.WS_1008_POLICY_VIOLATION, reason=str(exc)) from None
