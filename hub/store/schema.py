@@ -155,6 +155,8 @@ class DecisionRecord(Base):
         ForeignKeyConstraint(
             ["declaration_id", "supersedes"], ["decisions.declaration_id", "decisions.version"]
         ),
+        # Metrics and the JTC's lists read the decisions of the last hour or day.
+        Index(None, "made_at"),
     )
 
     declaration_id: Mapped[str] = mapped_column(ForeignKey("declarations.id"), primary_key=True)
