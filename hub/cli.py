@@ -9,7 +9,6 @@ anything. The other commands: ``assess``, ``serve``, ``worker``, ``demo``,
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -26,18 +25,12 @@ from hub._cli_serve import serve, worker
 from hub._cli_token import token_app
 from hub.agency import load_agencies
 from hub.assess import Assessor
-from hub.decision import (
-    Decision,
-    DecisionContext,
-    RandomSelection,
-    load_aeo_register,
-    load_mra,
-    load_offices,
-    load_random_table,
-)
+from hub.decision import Decision
 from hub.errors import HubError, IncompleteDeclaration, IngestError
 from hub.ingest import Reading, read_with_warnings
 from hub.ingest.schemas import SchemaSet, load_schema_set
+from hub.orchestrator.submission import decision_context
+from hub.settings import Settings
 
 app = typer.Typer(
     name="hub",
@@ -161,9 +154,9 @@ def assess(
 ) -> None:
     """Route each message to its agencies; print reasons, findings and the decision.
 
-    The decision uses the registers in registers/ (AEO, MRA, offices, random
-    rates) with nothing booked yet; random selection runs only when the
-    environment gives its secret seed in HUB_RANDOM_SEED.
+    The decision uses the registers in registers/ (or HUB_REGISTERS_DIR: AEO,
+    MRA, offices, random rates) with nothing booked yet; random selection runs
+    only when the environment gives its secret seed in HUB_RANDOM_SEED.
     """
     try:
         moment = datetime.now(UTC) if at is None else datetime.fromisoformat(at)
@@ -174,14 +167,8 @@ def assess(
     try:
         agencies = load_agencies(agencies_dir)
         assessor = Assessor(agencies)
-        seed = os.environ.get("HUB_RANDOM_SEED")
-        context = DecisionContext(
-            {name: agency.spec for name, agency in agencies.items()},
-            aeo=load_aeo_register(),
-            mra=load_mra(),
-            random=RandomSelection(load_random_table(), seed.encode()) if seed else None,
-            offices=load_offices(),
-        )
+        # The registers and seed exactly as the serving hub reads them.
+        context = decision_context(Settings.from_env(), agencies)
     except HubError as exc:
         sys.stderr.write(f"ERROR agencies: {exc}\n")
         raise typer.Exit(code=2) from None
