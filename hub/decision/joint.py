@@ -68,6 +68,19 @@ def instructions_of(findings: tuple[Finding, ...]) -> tuple[str, ...]:
     return tuple(said)
 
 
+def queued_reason(queued: QueuedSelection) -> str:
+    """The decision's reason for a selection waiting for capacity (merge and moves alike)."""
+    return (
+        f"{queued.lane} lane full at {queued.office} on {queued.day}: "
+        f"queued at position {queued.position}"
+    )
+
+
+def over_capacity_reason(lane: Lane, *, moved: bool = False) -> str:
+    """The decision's reason for a mandatory control booked (or moved) over capacity."""
+    return f"mandatory control {'moved' if moved else 'booked'} over capacity in the {lane} lane"
+
+
 def plan_examination(
     declaration: Declaration,
     agencies: Mapping[str, AgencyDecision],

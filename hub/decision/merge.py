@@ -33,7 +33,7 @@ from datetime import datetime
 from hub.agency import AgencySpec
 from hub.decision.aeo import AeoRegister, MraArrangements, benefit, lower_one_step, lowerable
 from hub.decision.capacity import CapacityState
-from hub.decision.joint import plan_examination
+from hub.decision.joint import over_capacity_reason, plan_examination, queued_reason
 from hub.decision.model import (
     AgencyDecision,
     AgencyStatus,
@@ -187,13 +187,10 @@ def merge(
         if isinstance(planned, JointExamination):
             examination = planned
             if planned.over_capacity:
-                reasons.append(f"mandatory control booked over capacity in the {planned.lane} lane")
+                reasons.append(over_capacity_reason(planned.lane))
         elif planned is not None:
             queued = (planned,)
-            reasons.append(
-                f"{planned.lane} lane full at {planned.office} on {planned.day}: "
-                f"queued at position {planned.position}"
-            )
+            reasons.append(queued_reason(planned))
     return Decision(
         declaration_id=declaration.id,
         version=previous.version + 1 if previous else 1,

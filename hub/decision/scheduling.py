@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from hub.decision.capacity import CapacityState
-from hub.decision.joint import instructions_of, place_of
+from hub.decision.joint import instructions_of, over_capacity_reason, place_of, queued_reason
 from hub.decision.model import (
     Decision,
     ExaminationMove,
@@ -177,15 +177,12 @@ def _from_queue(
 
 def _reasons(decision: Decision, moved: JointExamination) -> tuple[str, ...]:
     """The merge's reasons, less those the move made untrue (queued, over capacity)."""
-    stale = {
-        f"{q.lane} lane full at {q.office} on {q.day}: queued at position {q.position}"
-        for q in decision.queued
-    }
+    stale = {queued_reason(q) for q in decision.queued}
     if decision.examination is not None:
-        stale.add(f"mandatory control booked over capacity in the {decision.examination.lane} lane")
+        stale.add(over_capacity_reason(decision.examination.lane))
     kept = [r for r in decision.reasons if r not in stale]
     if moved.over_capacity:
-        kept.append(f"mandatory control moved over capacity in the {moved.lane} lane")
+        kept.append(over_capacity_reason(moved.lane, moved=True))
     return tuple(kept)
 
 
