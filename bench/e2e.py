@@ -57,8 +57,7 @@ import yaml
 from celery import Celery
 from kombu.connection import Connection
 from kombu.entity import Queue
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, text
 
 if not __package__:  # run as a script: make the sibling data module importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -69,6 +68,7 @@ from hub.ingest import read
 from hub.model import DeclarationFunction, missing_for_assessment
 from hub.orchestrator import Hub, load_wiring, open_hub
 from hub.settings import Settings
+from tests.postgres import scratch_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "wco-dec-dms" / "declarations"
@@ -335,22 +335,9 @@ def embedded(
 # Distributed
 
 
-@contextlib.contextmanager
-def postgres_schema() -> Iterator[str]:
+def postgres_schema() -> contextlib.AbstractContextManager[str]:
     """A fresh schema in the test database, dropped afterwards whatever happens."""
-    engine = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-            yield url.render_as_string(hide_password=False)
-        finally:
-            with engine.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    finally:
-        engine.dispose()
+    return scratch_schema(POSTGRES_URL, "bench")
 
 
 @contextlib.contextmanager

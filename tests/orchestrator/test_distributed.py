@@ -8,6 +8,7 @@ it fails: CI must never pass by skipping.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,16 +17,16 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from kombu.connection import Connection
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from hub.orchestrator import Hub, load_wiring, open_hub
 from hub.rules import ProfileStatus
 from hub.settings import Settings
 from tests.orchestrator.support import AGENCIES, CHICKEN
+from tests.postgres import scratch_schema
 from tests.rules._profile_factory import T0, activate, make_profile
 
 BROKER_URL = os.environ.get("HUB_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
@@ -36,7 +37,7 @@ HUB = Path(sys.executable).parent / "hub"
 RELOAD_S = 0.1  # how often a worker looks whether the registry changed
 
 
-def _unreachable(reason: str) -> None:
+def _unreachable(reason: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(reason)
     pytest.skip(reason)
@@ -55,20 +56,12 @@ def broker() -> str:
 @pytest.fixture
 def database() -> Iterator[str]:
     """A fresh schema in the server's test database, dropped afterwards."""
-    engine = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    schema = f"orch_{uuid.uuid4().hex[:12]}"
-    try:
+    with contextlib.ExitStack() as stack:
         try:
-            with engine.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            url = stack.enter_context(scratch_schema(POSTGRES_URL, "orch"))
         except Exception as exc:
             _unreachable(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
-        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    finally:
-        engine.dispose()
+        yield url
 
 
 @pytest.fixture
