@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from adapters import FunctionAdapter
@@ -17,21 +15,6 @@ from tests.api.support import Tokens
 from tests.orchestrator.support import CHICKEN, embedded_hub, quick_agencies
 
 XML = {"content-type": "application/xml"}
-
-
-@pytest.fixture
-def tokens(tmp_path: Path) -> Tokens:
-    return Tokens(tmp_path)
-
-
-@pytest.fixture
-def client(tmp_path: Path, tokens: Tokens) -> Iterator[TestClient]:
-    with (
-        embedded_hub(tmp_path) as hub,
-        TestClient(create_api(hub, signing_key=tokens.key)) as c,
-    ):
-        c.headers.update(tokens.trader())
-        yield c
 
 
 def test_submit_and_wait_returns_the_decision_as_the_trader_sees_it(

@@ -35,11 +35,6 @@ def police(view: Declaration) -> list[Finding]:
 
 
 @pytest.fixture
-def tokens(tmp_path: Path) -> Tokens:
-    return Tokens(tmp_path)
-
-
-@pytest.fixture
 def hub(tmp_path: Path) -> Iterator[Hub]:
     adapters = {
         "customs": FunctionAdapter(customs, agency="customs"),

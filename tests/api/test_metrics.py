@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -19,21 +17,6 @@ from tests.orchestrator.support import CHICKEN, embedded_hub, quick_agencies
 
 XML = {"content-type": "application/xml"}
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-@pytest.fixture
-def tokens(tmp_path: Path) -> Tokens:
-    return Tokens(tmp_path)
-
-
-@pytest.fixture
-def client(tmp_path: Path, tokens: Tokens) -> Iterator[TestClient]:
-    with (
-        embedded_hub(tmp_path) as hub,
-        TestClient(create_api(hub, signing_key=tokens.key)) as c,
-    ):
-        c.headers.update(tokens.trader())
-        yield c
 
 
 def scrape(client: TestClient) -> Samples:

@@ -44,11 +44,6 @@ def chicken_profile(profile_id: str = PID, **changes: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def tokens(tmp_path: Path) -> Tokens:
-    return Tokens(tmp_path)
-
-
-@pytest.fixture
 def hub(tmp_path: Path) -> Iterator[Hub]:
     with embedded_hub(tmp_path) as the_hub:
         yield the_hub
