@@ -3,14 +3,13 @@ refusal made mid-route becomes its problem.
 
 :mod:`hub.api.profiles` and :mod:`hub.api.reference` both answer an agency's
 officers (and the JTC) about what the agency keeps: the same access check
-(:func:`agency_for`), the same mapping of the registry's refusals to problems
-(:func:`answered`), the same audit record shape (:func:`audit`).
+(:func:`agency_for`), the same audit record shape (:func:`audit`). The
+registry's refusals become problems where every hub error does, in
+:mod:`hub.api.app`.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, ParamSpec, TypeVar
 
@@ -23,7 +22,7 @@ from hub.agency import Agency
 from hub.api.auth import principal_of
 from hub.api.problems import problem
 from hub.datafile import first_error
-from hub.errors import AccessDenied, ChangeRefused, InvalidProfile, UnknownProfile
+from hub.errors import AccessDenied
 from hub.orchestrator import Hub
 
 __all__ = [
@@ -31,7 +30,6 @@ __all__ = [
     "Caller",
     "Refusal",
     "agency_for",
-    "answered",
     "audit",
     "hub_of",
     "invalid",
@@ -45,52 +43,11 @@ _M = TypeVar("_M", bound=BaseModel)
 
 
 class Refusal(Exception):
-    """A refusal made mid-route, carried out as its problem response."""
+    """A refusal made mid-route, carried out as its problem response (by the app's handler)."""
 
     def __init__(self, response: JSONResponse) -> None:
         self.response = response
         super().__init__(response.status_code)
-
-
-def answered(route: Callable[_P, JSONResponse]) -> Callable[_P, JSONResponse]:
-    """Turn the registry's refusals into problems, in one place for the agency routers: the
-    app's handler maps the declarations' errors, and would answer these with a 500."""
-
-    @functools.wraps(route)
-    def answer(*args: _P.args, **kwargs: _P.kwargs) -> JSONResponse:
-        try:
-            return route(*args, **kwargs)
-        except Refusal as exc:
-            return exc.response
-        except UnknownProfile as exc:
-            return problem(
-                404,
-                "Unknown profile",
-                str(exc),
-                kind=type(exc).__name__,
-                profile_id=exc.profile_id,
-                version=exc.version,
-            )
-        except ChangeRefused as exc:
-            return problem(
-                409,
-                "Change refused",
-                str(exc),
-                kind=type(exc).__name__,
-                profile_id=exc.profile_id,
-                version=exc.version,
-            )
-        except InvalidProfile as exc:
-            return problem(
-                422,
-                "Invalid profile",
-                str(exc),
-                kind=type(exc).__name__,
-                field=exc.field,
-                line=exc.line,
-            )
-
-    return answer
 
 
 def invalid(field: str | None, message: str) -> Refusal:

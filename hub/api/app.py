@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from hub.access import SigningKey, TokenError, token_key_path
+from hub.api._agency_routes import Refusal
 from hub.api.acts import StillAssessing, UnknownRequest
 from hub.api.auth import Authenticator
 from hub.api.declarations import router as declarations_router
@@ -37,13 +38,16 @@ from hub.api.reference import router as reference_router
 from hub.api.views import NotVisible
 from hub.errors import (
     AccessDenied,
+    ChangeRefused,
     ConflictingRecord,
     HubError,
     IncompleteDeclaration,
     IngestError,
+    InvalidProfile,
     ReferenceInUse,
     ReroutingRefused,
     SchedulingRefused,
+    UnknownProfile,
 )
 from hub.orchestrator import Hub
 
@@ -75,6 +79,26 @@ def _hub_error(_request: Request, exc: Exception) -> JSONResponse:
         return problem(422, "Re-routing refused", str(exc), kind=kind)
     if isinstance(exc, SchedulingRefused):
         return problem(422, "Scheduling refused", str(exc), kind=kind)
+    if isinstance(exc, UnknownProfile):
+        return problem(
+            404,
+            "Unknown profile",
+            str(exc),
+            kind=kind,
+            profile_id=exc.profile_id,
+            version=exc.version,
+        )
+    if isinstance(exc, ChangeRefused):
+        return problem(
+            409,
+            "Change refused",
+            str(exc),
+            kind=kind,
+            profile_id=exc.profile_id,
+            version=exc.version,
+        )
+    if isinstance(exc, InvalidProfile):
+        return problem(422, "Invalid profile", str(exc), kind=kind, field=exc.field, line=exc.line)
     if isinstance(exc, IngestError):
         return problem(
             400,
@@ -89,6 +113,11 @@ def _hub_error(_request: Request, exc: Exception) -> JSONResponse:
             422, "Declaration incomplete", str(exc), kind=type(exc).__name__, missing=exc.missing
         )
     return problem(500, "Hub error", str(exc), kind=type(exc).__name__)
+
+
+def _refusal(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Refusal)
+    return exc.response
 
 
 def create_api(
@@ -131,6 +160,7 @@ def create_api(
         "one coordinated decision comes back. Every /v1 route needs a bearer token.",
     )
     api.add_exception_handler(HubError, _hub_error)
+    api.add_exception_handler(Refusal, _refusal)
     api.include_router(declarations_router)
     api.include_router(graphql_router())
     install_metrics(api)

@@ -47,7 +47,6 @@ from hub.api._agency_routes import (
     Caller,
     Refusal,
     agency_for,
-    answered,
     audit,
     hub_of,
     invalid,
@@ -121,7 +120,6 @@ def _location(agency: str, profile: RiskProfile) -> str:
 
 
 @router.get("/profiles", response_model=None)
-@answered
 def list_profiles(
     agency: str,
     request: Request,
@@ -138,7 +136,6 @@ def list_profiles(
 
 
 @router.get("/profiles/{profile_id}", response_model=None)
-@answered
 def read_profile(
     agency: str,
     profile_id: str,
@@ -190,7 +187,6 @@ def read_profile(
         }
     },
 )
-@answered
 def publish(agency: str, raw: Body, request: Request, principal: Caller) -> JSONResponse:
     found = agency_for(request, principal, agency, Action.MANAGE_PROFILES)
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -301,7 +297,6 @@ def _set_status(
 @router.post(
     "/profiles/{profile_id}/test", response_model=None, openapi_extra=_status_extra(StatusIn)
 )
-@answered
 def put_in_testing(
     agency: str, profile_id: str, raw: Body, request: Request, principal: Caller
 ) -> JSONResponse:
@@ -313,7 +308,6 @@ def put_in_testing(
 @router.post(
     "/profiles/{profile_id}/activate", response_model=None, openapi_extra=_status_extra(StatusIn)
 )
-@answered
 def activate(
     agency: str, profile_id: str, raw: Body, request: Request, principal: Caller
 ) -> JSONResponse:
@@ -325,7 +319,6 @@ def activate(
 @router.post(
     "/profiles/{profile_id}/retire", response_model=None, openapi_extra=_status_extra(RetireIn)
 )
-@answered
 def retire(
     agency: str, profile_id: str, raw: Body, request: Request, principal: Caller
 ) -> JSONResponse:
@@ -379,7 +372,6 @@ def _outcomes(
         }
     },
 )
-@answered
 def run_backtest(
     agency: str, profile_id: str, raw: Body, request: Request, principal: Caller
 ) -> JSONResponse:

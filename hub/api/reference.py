@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from hub.access import Action
-from hub.api._agency_routes import Caller, agency_for, answered, audit
+from hub.api._agency_routes import Caller, agency_for, audit
 from hub.api.problems import problem
 from hub.rules.reference import CodesList, Watchlist
 
@@ -26,7 +26,6 @@ router = APIRouter(prefix="/v1/agencies/{agency}", tags=["profiles"])
 
 
 @router.get("/reference", response_model=None)
-@answered
 def reference_lists(agency: str, request: Request, principal: Caller) -> JSONResponse:
     found = agency_for(request, principal, agency, Action.READ_PROFILES)
     lists = [
@@ -43,7 +42,6 @@ def reference_lists(agency: str, request: Request, principal: Caller) -> JSONRes
 
 
 @router.get("/reference/{name}", response_model=None)
-@answered
 def reference_list(agency: str, name: str, request: Request, principal: Caller) -> JSONResponse:
     """One list with its entries; reading a watchlist (intelligence) is audited."""
     found = agency_for(request, principal, agency, Action.READ_PROFILES)
