@@ -68,6 +68,7 @@ class AeoCertificate(_Frozen):
 
     operator: str  # EORI or the partner's operator identifier
     type: AeoType
+    name: str | None = None  # the operator's name, as the AEO/MRA exchange carries it
     status: AeoStatus
     valid_from: date
     valid_to: date | None = None  # open-ended until suspended or revoked

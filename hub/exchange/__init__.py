@@ -1,0 +1,1 @@
+"""Exchange with partner administrations: signed pre-arrival, risk and AEO/MRA messages."""
