@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CORPUS ?= ../shared/corpus
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup system-packages demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Debian packages some tests drive as programs, and a file each one installs: when any
+# file is missing, every package is installed (as root, or through sudo).
+SYSTEM_PACKAGES := xmlsec1
+SYSTEM_FILES    := /usr/bin/xmlsec1
+
+system-packages:
+	@missing=""; for f in $(SYSTEM_FILES); do test -e "$$f" || missing="$$missing $$f"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then as=""; \
+	elif command -v sudo >/dev/null 2>&1; then as="sudo"; \
+	else echo "make: missing$$missing; install the Debian packages $(SYSTEM_PACKAGES) as root (no sudo here), then run make again" >&2; exit 1; fi; \
+	echo "installing Debian packages $(SYSTEM_PACKAGES) (missing:$$missing)"; \
+	{ $$as env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$as env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); } \
+	|| { echo "make: could not install $(SYSTEM_PACKAGES) with apt-get$${as:+ through sudo}; install them by hand, then run make again" >&2; exit 1; }
+
+setup: system-packages $(STAMP)
 
 DEMO_MESSAGES = message_schemas/cargo_report/samples/valid $(wildcard $(CORPUS)/wco-dec-dms/declarations) $(wildcard $(CORPUS)/edifact/CUSDEC*.edi) $(wildcard $(CORPUS)/edifact/CUSCAR*.edi) $(wildcard $(CORPUS)/ics1-ens/CC315A-schemaValidSample-v11-2.xml)
 
