@@ -43,6 +43,7 @@ class FindingSource(StrEnum):
     FAIL_SAFE = "fail-safe"  # the agency did not answer in time
     RANDOM = "random"  # random selection, recorded as such
     MISMATCH = "mismatch"  # the declaration disagrees with partner data
+    WATCH = "watch"  # a partner's warning named this consignment
 
 
 class Finding(BaseModel):
