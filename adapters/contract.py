@@ -49,7 +49,8 @@ CONTRACT_VERSION = "1.0"
 MEDIA_TYPE = "application/json"
 
 _VERSION_PATTERN = r"^1\.[0-9]+$"
-_HUB_ONLY_SOURCES = frozenset({FindingSource.FAIL_SAFE, FindingSource.RANDOM})
+# A watch is the hub's too: it records a partner's warning, never an agency's own assessment.
+_HUB_ONLY_SOURCES = frozenset({FindingSource.FAIL_SAFE, FindingSource.RANDOM, FindingSource.WATCH})
 _CONTRACT = "the contract version, major.minor; this is major version 1"
 
 
