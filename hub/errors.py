@@ -25,6 +25,8 @@
     │   ├── UnknownProfile     no such profile, or no such version of it
     │   └── ChangeRefused      a change the profile life cycle forbids (e.g.
     │                          activation without a recorded back-test)
+    ├── ExchangeKeyError       a signing key or certificate the hub cannot use: ``file``
+    ├── SignatureRefused       a partner message's XML signature is not accepted: ``reason``
     └── StoreError             the store refused a write; nothing of it was kept
         ├── ConflictingRecord  another record is already stored under the same key
         └── VersionGap         a decision version that does not follow the latest
@@ -41,6 +43,8 @@ whether sending the same request again may help.
 
 from __future__ import annotations
 
+from typing import Literal
+
 __all__ = [
     "AdapterError",
     "AdapterRefused",
@@ -50,6 +54,7 @@ __all__ = [
     "ContractViolation",
     "DecisionError",
     "EnvelopeError",
+    "ExchangeKeyError",
     "HostileInput",
     "HubError",
     "IncompleteDeclaration",
@@ -64,6 +69,8 @@ __all__ = [
     "ReroutingRefused",
     "SchedulingRefused",
     "SchemaInvalid",
+    "SignatureReason",
+    "SignatureRefused",
     "StoreError",
     "UnknownProfile",
     "UnsupportedMessage",
@@ -333,3 +340,42 @@ class ConflictingRecord(StoreError):
 
 class VersionGap(StoreError):
     """A decision version that is not the latest stored plus one (or 1 for the first)."""
+
+
+class ExchangeKeyError(HubError):
+    """A signing key or certificate the hub cannot use; ``file`` names it when it came from one.
+
+    Missing, unreadable, not PEM, a key and certificate that do not belong
+    together, or a key too weak to sign partner messages with.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None):
+        self.message = message
+        self.file = file
+        super().__init__(f"{file}: {message}" if file else message)
+
+
+SignatureReason = Literal[
+    "unsigned",
+    "unknown-certificate",
+    "expired-certificate",
+    "not-yet-valid-certificate",
+    "altered",
+    "weak-algorithm",
+    "malformed-signature",
+    "more-than-one-signature",
+]
+
+
+class SignatureRefused(HubError):
+    """A partner message whose XML signature the hub does not accept.
+
+    ``reason`` is a short code a partner or an API client can act on; the
+    message says what is wrong in an operator's words (whose certificate,
+    which algorithm, which validity period).
+    """
+
+    def __init__(self, reason: SignatureReason, message: str):
+        self.reason: SignatureReason = reason
+        self.message = message
+        super().__init__(message)
