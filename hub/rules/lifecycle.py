@@ -25,7 +25,7 @@ from hub.rules.profile import ProfileStatus, RiskProfile
 
 __all__ = ["changed_fields", "in_force", "plan_publish", "plan_status", "rules_hash"]
 
-_NOT_RULES = frozenset({"version", "status"})
+_NOT_RULES = frozenset({"version", "status", "share_with"})  # what does not select goods
 
 
 def rules_hash(profile: RiskProfile) -> str:

@@ -192,6 +192,9 @@ class RiskProfile(_Spec):
     confidential: bool = False
     validity: Validity
     status: ProfileStatus = ProfileStatus.DRAFT
+    # Partner administrations (ISO 3166 codes) this profile's findings are shared with, under
+    # a mutual assistance agreement; sharing is not a rule: it leaves rules_hash unchanged.
+    share_with: tuple[Annotated[str, Field(pattern=r"^[A-Z]{2}$")], ...] = ()
 
     @model_validator(mode="after")
     def _offices_match_level(self) -> RiskProfile:
