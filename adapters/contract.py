@@ -50,7 +50,10 @@ MEDIA_TYPE = "application/json"
 
 _VERSION_PATTERN = r"^1\.[0-9]+$"
 # A watch is the hub's too: it records a partner's warning, never an agency's own assessment.
-_HUB_ONLY_SOURCES = frozenset({FindingSource.FAIL_SAFE, FindingSource.RANDOM, FindingSource.WATCH})
+# So is a disagreement with a partner's pre-arrival data: the hub holds that data.
+_HUB_ONLY_SOURCES = frozenset(
+    {FindingSource.FAIL_SAFE, FindingSource.RANDOM, FindingSource.WATCH, FindingSource.PRE_ARRIVAL}
+)
 _CONTRACT = "the contract version, major.minor; this is major version 1"
 
 

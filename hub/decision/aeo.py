@@ -200,7 +200,8 @@ def lowerable(finding: Finding, register: AeoRegister) -> bool:
     """Whether an AEO benefit may soften ``finding`` (see the module docstring for why not)."""
     return (
         finding.agency == register.programme_owner
-        and finding.source in (FindingSource.PROFILE, FindingSource.MISMATCH)
+        and finding.source
+        in (FindingSource.PROFILE, FindingSource.MISMATCH, FindingSource.PRE_ARRIVAL)
         and not finding.mandatory
         and (finding.risk_area or "") not in register.never_lowers
     )

@@ -5,7 +5,9 @@ Rules, in order (each a reason an officer can read back):
 1. An agency that did not answer by its deadline (``pending``) gets its
    fail-safe finding (source ``fail-safe``, its ``agency.yaml`` channel,
    never green) and the status ``pending``; the decision names it.
-2. Random selection, when configured, adds a ``random`` finding to its agency.
+2. Random selection, when configured, adds a ``random`` finding to its agency;
+   partners' data adds what it found (a ``pre-arrival`` mismatch, a watched
+   consignment: ``watch``) to the agency it concerns, in every version.
 3. Approved re-routings are applied: an owner's lowering of its own finding,
    an officer's raise of an agency's channel (:mod:`hub.decision.rerouting`).
 4. An agency's channel is the most severe of its findings (blue is a flag,
@@ -52,9 +54,21 @@ from hub.model.declaration import Declaration
 from hub.model.finding import Finding, FindingSource, RequestedChannel
 from hub.model.response import Channel
 
-__all__ = ["DecisionContext", "amend", "answered_findings", "fail_safe_finding", "merge"]
+__all__ = [
+    "DecisionContext",
+    "amend",
+    "answered_findings",
+    "fail_safe_finding",
+    "merge",
+    "partner_findings_of",
+]
 
 _HUB_MADE = (FindingSource.FAIL_SAFE, FindingSource.RANDOM)
+# Findings from partners' data (a pre-arrival mismatch, a watched consignment):
+# the hub adds them on an agency's behalf when the declaration is accepted, so
+# they are never part of the agency's own answer and outlive its amendments.
+_PARTNER_MADE = (FindingSource.PRE_ARRIVAL, FindingSource.WATCH)
+_NOT_ANSWERED = (*_HUB_MADE, *_PARTNER_MADE)
 
 
 @dataclass(frozen=True)
@@ -86,9 +100,16 @@ def fail_safe_finding(spec: AgencySpec) -> Finding:
 def answered_findings(decision: Decision) -> dict[str, tuple[Finding, ...]]:
     """Each agency's own findings in ``decision``, without those the hub made for it."""
     return {
-        name: tuple(f for f in a.findings if f.source not in _HUB_MADE)
+        name: tuple(f for f in a.findings if f.source not in _NOT_ANSWERED)
         for name, a in decision.agencies.items()
     }
+
+
+def partner_findings_of(decision: Decision) -> tuple[Finding, ...]:
+    """The findings partners' data added to ``decision`` (carried into its next versions)."""
+    return tuple(
+        f for a in decision.agencies.values() for f in a.findings if f.source in _PARTNER_MADE
+    )
 
 
 def merge(
@@ -100,6 +121,7 @@ def merge(
     pending: Collection[str] = (),
     previous: Decision | None = None,
     reroutings: Sequence[Rerouting] | None = None,
+    partner_findings: Sequence[Finding] | None = None,
     note: str | None = None,
 ) -> Decision:
     """The decision on ``declaration`` (see the module docstring for the rules).
@@ -107,8 +129,9 @@ def merge(
     ``findings_by_agency`` has one entry per agency that answered (an empty
     sequence: nothing found); ``pending`` names the concerned agencies that
     did not. With ``previous`` the result is its next version and keeps its
-    appointment where it still fits; ``reroutings`` default to the
-    previous version's.
+    appointment where it still fits; ``reroutings`` and ``partner_findings``
+    (what partners' data said: a pre-arrival mismatch, a watched consignment,
+    each added to its agency's findings) default to the previous version's.
 
     Raises :class:`~hub.errors.DecisionError` for an agency without a spec,
     or a ``previous`` of another declaration.
@@ -135,7 +158,13 @@ def merge(
             )
             reasons.append(f"{name} pending: fail-safe {spec.fail_safe.value}")
         else:
-            findings[name] = [f for f in findings_by_agency[name] if f.source not in _HUB_MADE]
+            findings[name] = [f for f in findings_by_agency[name] if f.source not in _NOT_ANSWERED]
+    if partner_findings is None:
+        partner_findings = partner_findings_of(previous) if previous else ()
+    for f in partner_findings:
+        if f.agency in context.agencies:
+            findings.setdefault(f.agency, []).append(f)
+            reasons.append(f"partner data: {f.title or f.source.value}")
 
     office_code = office_of(declaration)
     drawn = context.random.select(declaration, office_code) if context.random else None

@@ -403,7 +403,7 @@ def mismatch_finding(
     rating, score = _RATING[channel]
     return Finding(
         agency=agency,
-        source=FindingSource.MISMATCH,
+        source=FindingSource.PRE_ARRIVAL,
         title=(
             f"Declaration disagrees with the pre-arrival data from {partner} "
             f"({pre.procedure} {pre.declaration_reference})"

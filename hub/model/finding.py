@@ -42,7 +42,8 @@ class FindingSource(StrEnum):
     PROFILE = "profile"  # a risk profile matched
     FAIL_SAFE = "fail-safe"  # the agency did not answer in time
     RANDOM = "random"  # random selection, recorded as such
-    MISMATCH = "mismatch"  # the declaration disagrees with partner data
+    MISMATCH = "mismatch"  # the declaration disagrees with data the agency holds
+    PRE_ARRIVAL = "pre-arrival"  # it disagrees with a partner administration's pre-arrival data
     WATCH = "watch"  # a partner's warning named this consignment
 
 

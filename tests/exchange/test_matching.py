@@ -303,7 +303,7 @@ def test_a_mismatch_finding_names_the_partner_and_its_declaration() -> None:
     )
     found = differences(pre, declaration)
     finding = mismatch_finding(pre, "RS", found, agency="customs")
-    assert finding.source is FindingSource.MISMATCH
+    assert finding.source is FindingSource.PRE_ARRIVAL
     assert finding.channel is RequestedChannel.RED
     assert finding.risk_area == "pre-arrival-mismatch"
     assert finding.indicators == found
