@@ -29,7 +29,9 @@
     ├── SignatureRefused       a partner message's XML signature is not accepted: ``reason``
     └── StoreError             the store refused a write; nothing of it was kept
         ├── ConflictingRecord  another record is already stored under the same key
-        └── VersionGap         a decision version that does not follow the latest
+        ├── VersionGap         a decision version that does not follow the latest
+        └── ReplayedMessage    a partner's message id accepted before: ``partner``,
+                               ``message_id``, ``first_received_at``
 
 Every ``IngestError`` carries ``where`` (``"line 14, column 3"``,
 ``"/MetaData/Declaration/GoodsShipment"`` or ``"segment 7, GIS"``) and, when
@@ -43,6 +45,7 @@ whether sending the same request again may help.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 __all__ = [
@@ -66,6 +69,7 @@ __all__ = [
     "InvalidRegister",
     "MalformedMessage",
     "RegistryError",
+    "ReplayedMessage",
     "ReroutingRefused",
     "SchedulingRefused",
     "SchemaInvalid",
@@ -379,3 +383,20 @@ class SignatureRefused(HubError):
         self.reason: SignatureReason = reason
         self.message = message
         super().__init__(message)
+
+
+class ReplayedMessage(StoreError):
+    """A partner's message whose id was accepted before: a replay, refused, nothing stored.
+
+    A partner never reuses a message id, so the same id again is a replay
+    (an attacker's or a resend) whatever the bytes; ``first_received_at``
+    says when the original was accepted.
+    """
+
+    def __init__(self, *, partner: str, message_id: str, first_received_at: datetime):
+        self.partner = partner
+        self.message_id = message_id
+        self.first_received_at = first_received_at
+        super().__init__(
+            f"{partner}/{message_id}: already received at {first_received_at.isoformat()}"
+        )

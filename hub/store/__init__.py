@@ -11,7 +11,8 @@ module per concept, each a mixin over :class:`~hub.store._transactions.Transacti
 - ``_declarations``: accepting a message with its declaration, outbox
   entries and routes; reading them back (``accept``, ``declaration``,
   ``raw_message``, ``declarations_by_reference``, ``routes``);
-- ``_aeo``: the AEO register (``record_aeo``, ``aeo_certificates``);
+- ``_aeo``: the AEO register (``record_aeo``, ``record_aeo_in``,
+  ``aeo_certificates``, ``aeo_history``);
 - ``_answers``: agencies' answers (``record_answer``, ``answers``, ``has_answer``);
 - ``_decisions``: decision versions (``decide``, ``save_decision``,
   ``latest_decision``, ``decided_among``, ``decision_history``,
@@ -25,6 +26,12 @@ module per concept, each a mixin over :class:`~hub.store._transactions.Transacti
   append every audited write makes in its own transaction);
 - ``_outbox``: what is still to publish (``unpublished``, ``undecided``,
   ``mark_published``, ``bump_attempts``);
+- ``_exchange``: partner administrations, the messages exchanged with them
+  (replay-guarded, byte for byte, with their deliveries and refusals) and
+  what they leave: pre-arrival data, watches, partner findings, partners'
+  AEO lists, JTC alerts (``record_partner``, ``accept_exchange``,
+  ``record_outbound``, ``add_pre_arrival``, ``watches_matching``,
+  ``raise_alert``, ... listed in :class:`~hub.store._exchange.ExchangeMixin`);
 - ``_statements``: the tables and every statement built once at import;
   ``_transactions``: the engine and the read-write and read-only transactions.
 
@@ -38,10 +45,17 @@ from hub.store.records import (
     Answer,
     Decided,
     DecisionBasis,
+    Delivery,
+    ExchangeRefusal,
+    JtcAlert,
     NewAnswer,
     OutboxEntry,
     OutboxRow,
+    PartnerAeoList,
     RawMessage,
+    StoredExchangeMessage,
+    StoredPreArrival,
+    StoredWatch,
 )
 from hub.store.settings import DEFAULT_DATABASE_URL, database_url, normalise_url
 from hub.store.store import Store
@@ -52,11 +66,18 @@ __all__ = [
     "Answer",
     "Decided",
     "DecisionBasis",
+    "Delivery",
+    "ExchangeRefusal",
+    "JtcAlert",
     "NewAnswer",
     "OutboxEntry",
     "OutboxRow",
+    "PartnerAeoList",
     "RawMessage",
     "Store",
+    "StoredExchangeMessage",
+    "StoredPreArrival",
+    "StoredWatch",
     "database_url",
     "normalise_url",
     "upgrade",

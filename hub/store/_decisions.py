@@ -21,6 +21,7 @@ from hub.errors import ConflictingRecord, StoreError, VersionGap
 from hub.store._answers import answers_of, keep_answer
 from hub.store._audit_trail import HUB_ACTOR, AuditTrailMixin
 from hub.store._examinations import book, books, office_capacity
+from hub.store._exchange import partner_findings_of
 from hub.store._statements import (
     DECIDED_AMONG,
     DECISION_HISTORY,
@@ -84,7 +85,10 @@ class DecisionsMixin(AuditTrailMixin):
 
             latest = latest_stored(conn, declaration_id)
             basis = DecisionBasis(
-                answers=tuple(answers_of(conn, declaration_id)), latest=latest, capacity=capacity
+                answers=tuple(answers_of(conn, declaration_id)),
+                latest=latest,
+                capacity=capacity,
+                partner_findings=partner_findings_of(conn, declaration_id),
             )
             made = tuple(make(basis))
             previous = basis.latest

@@ -9,22 +9,33 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Literal
 
 from hub.decision.capacity import CapacityState
 from hub.decision.model import Decision
 from hub.model.finding import Finding
+
+if TYPE_CHECKING:  # hub.exchange builds on the store: no import cycle at run time
+    from hub.exchange.matching import Watch
+    from hub.exchange.messages import AeoEntry, PreArrival
 
 __all__ = [
     "Accepted",
     "Answer",
     "Decided",
     "DecisionBasis",
+    "Delivery",
+    "ExchangeRefusal",
+    "JtcAlert",
     "NewAnswer",
     "OutboxEntry",
     "OutboxRow",
+    "PartnerAeoList",
     "RawMessage",
+    "StoredExchangeMessage",
+    "StoredPreArrival",
+    "StoredWatch",
 ]
 
 
@@ -106,11 +117,14 @@ class DecisionBasis:
     declaration's own appointment left out (a new version may keep or move
     it); a read, and on PostgreSQL a lock on the office's bookings, that
     only a decision needing an examination has to pay for.
+    ``partner_findings`` are those the exchange added to the declaration (a
+    pre-arrival mismatch, a partner's watch), in the order they were added.
     """
 
     answers: tuple[Answer, ...]
     latest: Decision | None
     capacity: Callable[[], CapacityState]
+    partner_findings: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,3 +134,102 @@ class Decided:
     answer_created: bool
     saved: tuple[Decision, ...]
     latest: Decision | None
+
+
+@dataclass(frozen=True)
+class StoredExchangeMessage:
+    """A message accepted from a partner (``direction='in'``) or sent to one (``'out'``).
+
+    ``raw`` is the signed bytes exactly as received or sent. ``status`` is
+    ``accepted`` inbound; outbound ``queued`` until delivered or given up
+    (``failed``).
+    """
+
+    id: int
+    direction: Literal["in", "out"]
+    partner: str
+    message_id: str
+    kind: str
+    refers_to: tuple[str, ...]
+    created_at: datetime
+    recorded_at: datetime
+    raw: bytes
+    sha256: str
+    status: str
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One attempt to deliver an outbound message: ``delivered``, ``retrying`` or ``failed``."""
+
+    message_row_id: int
+    attempt: int
+    outcome: str
+    detail: str
+    attempted_at: datetime
+
+
+@dataclass(frozen=True)
+class ExchangeRefusal:
+    """A receipt refused, with what could be read of it (never stored as accepted)."""
+
+    id: int
+    partner: str | None
+    message_id: str | None
+    kind: str | None
+    reason: str
+    detail: str
+    sha256: str
+    refused_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredPreArrival:
+    """A partner's pre-arrival data, and whether (and to what) it was matched or alerted."""
+
+    id: int
+    partner: str
+    message_id: str
+    pre_arrival: PreArrival
+    received_at: datetime
+    matched_declaration: str | None
+    matched_at: datetime | None
+    alerted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredWatch:
+    """A consignment a partner asked to be watched, as kept, with its row id."""
+
+    id: int
+    watch: Watch
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class PartnerAeoList:
+    """An AEO list (full or delta) a partner sent, as received."""
+
+    id: int
+    partner: str
+    message_id: str
+    scope: Literal["full", "delta"]
+    as_of: date
+    since: date | None
+    entries: tuple[AeoEntry, ...]
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class JtcAlert:
+    """Something the joint targeting centre must look at, open until acknowledged."""
+
+    id: int
+    kind: str
+    subject: str
+    summary: str
+    detail: dict[str, Any]
+    raised_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None

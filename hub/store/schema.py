@@ -42,6 +42,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -55,8 +56,16 @@ __all__ = [
     "DecisionRecord",
     "DeclarationRecord",
     "ExaminationRecord",
+    "ExchangeDeliveryRecord",
+    "ExchangeMessageRecord",
+    "ExchangeRefusalRecord",
+    "JtcAlertRecord",
     "MessageRecord",
     "OutboxRecord",
+    "PartnerAeoListRecord",
+    "PartnerFindingRecord",
+    "PartnerRecord",
+    "PreArrivalRecord",
     "ProfileBacktestRecord",
     "ProfileChangeRecord",
     "ProfileVersionRecord",
@@ -64,6 +73,7 @@ __all__ = [
     "ReroutingRequestRecord",
     "RouteRecord",
     "UTCDateTime",
+    "WatchRecord",
 ]
 
 # Explicit constraint names, the same on SQLite and PostgreSQL, so migrations
@@ -312,7 +322,8 @@ class AeoCertificateRecord(Base):
     The current state of a certificate (issuing administration, operator,
     type) is its latest row; earlier rows are its history (granted, then
     suspended, ...). ``source`` says where it came from: the national
-    register file, a partner's list, an officer.
+    register file, a partner's list, an officer. ``name`` is the operator's
+    name as the AEO/MRA exchange carries it; a new name is a new state.
     """
 
     __tablename__ = "aeo_certificates"
@@ -326,6 +337,7 @@ class AeoCertificateRecord(Base):
     issued_by: Mapped[str] = mapped_column(String(2))
     operator: Mapped[str] = mapped_column(String(64))
     type: Mapped[str] = mapped_column(String(4))
+    name: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
@@ -403,3 +415,212 @@ class ProfileBacktestRecord(Base):
     result_json: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# The exchange with partner administrations (hub.store._exchange).
+
+
+class PartnerRecord(Base):
+    """A partner administration and its agreements, as :class:`hub.exchange.Partner` JSON.
+
+    Replaced when changed, like the examinations: the audit trail keeps what
+    each change was (``partner.recorded``).
+    """
+
+    __tablename__ = "partners"
+
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    document: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ExchangeMessageRecord(Base):
+    """A message accepted from a partner, or sent to one, byte for byte as signed.
+
+    ``(direction, partner, message_id)`` is unique: a partner's message id
+    accepted once is a replay the second time. Only an outbound row changes:
+    its ``status`` (queued, then delivered or failed) and ``delivered_at``;
+    the attempts are ``exchange_deliveries``.
+    """
+
+    __tablename__ = "exchange_messages"
+    __table_args__ = (
+        CheckConstraint(
+            "(direction = 'in' AND status = 'accepted')"
+            " OR (direction = 'out' AND status IN ('queued', 'delivered', 'failed'))",
+            name="status_known",
+        ),
+        CheckConstraint(
+            "kind IN ('pre-arrival', 'risk-warning', 'risk-feedback', 'seizure-report',"
+            " 'aeo-list')",
+            name="kind_known",
+        ),
+        UniqueConstraint("direction", "partner", "message_id"),
+        # The relay reads what is still queued, oldest first.
+        Index(None, "status", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    partner: Mapped[str] = mapped_column(String(2))
+    message_id: Mapped[str] = mapped_column(String(70))
+    kind: Mapped[str] = mapped_column(String(16))
+    refers_to: Mapped[list[str]] = mapped_column(_JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ExchangeDeliveryRecord(Base):
+    """One attempt to deliver an outbound message, and its outcome; never updated."""
+
+    __tablename__ = "exchange_deliveries"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('delivered', 'failed', 'retrying')", name="outcome_known"),
+        CheckConstraint("attempt >= 1", name="attempt_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_row_id: Mapped[int] = mapped_column(ForeignKey("exchange_messages.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ExchangeRefusalRecord(Base):
+    """A receipt refused (bad signature, no agreement, a replay, ...); never updated.
+
+    What the sender claimed is kept as far as it could be read, clipped to
+    the columns, with the hash of the bytes; the message itself is never
+    stored as accepted.
+    """
+
+    __tablename__ = "exchange_refusals"
+    __table_args__ = (Index(None, "refused_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner: Mapped[str | None] = mapped_column(String(64))
+    message_id: Mapped[str | None] = mapped_column(String(128))
+    kind: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    refused_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PreArrivalRecord(Base):
+    """Pre-arrival data a partner sent (SEED), waiting for its import declaration.
+
+    ``means_id`` and ``declaration_reference`` are normalised
+    (:func:`hub.rules.screening.normalise_identifier`) to be matched; ``document`` is
+    the :class:`~hub.exchange.messages.PreArrival` as received. Only the
+    match (``matched_declaration``, ``matched_at``) and the JTC alert for an
+    unmatched one (``alerted_at``) are ever set afterwards.
+    """
+
+    __tablename__ = "pre_arrivals"
+    __table_args__ = (
+        UniqueConstraint("partner", "message_id"),
+        Index(None, "means_id", "departed_at"),
+        Index(None, "declaration_reference"),
+        Index(None, "departed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner: Mapped[str] = mapped_column(String(2))
+    message_id: Mapped[str] = mapped_column(String(70))
+    declaration_reference: Mapped[str] = mapped_column(String(128))
+    means_id: Mapped[str] = mapped_column(String(64))
+    departed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    document: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    matched_declaration: Mapped[str | None] = mapped_column(ForeignKey("declarations.id"))
+    matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WatchRecord(Base):
+    """A consignment a partner's warning asks to be watched; never updated.
+
+    ``document`` is the :class:`hub.exchange.matching.Watch` as kept; each
+    identifier is copied out normalised and indexed, so a declaration is
+    checked against all of them in one query, and ``valid_to`` to skip the
+    expired.
+    """
+
+    __tablename__ = "watches"
+    __table_args__ = (UniqueConstraint("partner", "warning_message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner: Mapped[str] = mapped_column(String(2))
+    warning_message_id: Mapped[str] = mapped_column(String(70))
+    means_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    container: Mapped[str | None] = mapped_column(String(64), index=True)
+    transport_document: Mapped[str | None] = mapped_column(String(128), index=True)
+    declaration_reference: Mapped[str | None] = mapped_column(String(128), index=True)
+    party_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    document: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PartnerFindingRecord(Base):
+    """Findings the exchange adds to a declaration, on one basis; never updated.
+
+    ``basis`` names where they come from (``"pre-arrival XK/MSG-1"``,
+    ``"watch XK/MSG-7"``); one row per declaration and basis, so running the
+    same match again adds nothing. Read inside the decision's transaction.
+    """
+
+    __tablename__ = "partner_findings"
+    __table_args__ = (UniqueConstraint("declaration_id", "basis"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    declaration_id: Mapped[str] = mapped_column(ForeignKey("declarations.id"))
+    basis: Mapped[str] = mapped_column(String(128))
+    findings_json: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PartnerAeoListRecord(Base):
+    """An AEO list (full or delta) a partner sent under an MRA, as received; never updated."""
+
+    __tablename__ = "partner_aeo_lists"
+    __table_args__ = (UniqueConstraint("partner", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner: Mapped[str] = mapped_column(String(2))
+    message_id: Mapped[str] = mapped_column(String(70))
+    scope: Mapped[str] = mapped_column(String(8))
+    as_of: Mapped[date] = mapped_column(Date)
+    since: Mapped[date | None] = mapped_column(Date)
+    entries_json: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class JtcAlertRecord(Base):
+    """Something for the joint targeting centre to look at; one per kind and subject.
+
+    Only the acknowledgement (``acknowledged_at``, ``acknowledged_by``) is
+    set afterwards, and audited.
+    """
+
+    __tablename__ = "jtc_alerts"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject"),
+        Index(None, "acknowledged_at", "raised_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(128))
+    summary: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(_JSON)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))

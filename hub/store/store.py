@@ -43,6 +43,7 @@ from hub.store._audit_trail import HUB_ACTOR, AuditTrailMixin
 from hub.store._decisions import DecisionsMixin
 from hub.store._declarations import DeclarationsMixin
 from hub.store._examinations import ExaminationsMixin
+from hub.store._exchange import ExchangeMixin
 from hub.store._officers import OfficersMixin
 from hub.store._outbox import OutboxMixin
 from hub.store.engine import open_engine
@@ -59,6 +60,7 @@ class Store(
     DecisionsMixin,
     ExaminationsMixin,
     OfficersMixin,
+    ExchangeMixin,
     AuditTrailMixin,
     OutboxMixin,
 ):
