@@ -217,6 +217,12 @@ class SeizureReport(_Frozen):
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     means_id: str | None = None
 
+    @model_validator(mode="after")
+    def _priced(self) -> SeizureReport:
+        if (self.value is None) != (self.currency is None):
+            raise ValueError("a seizure's value and its currency go together")
+        return self
+
 
 class AeoEntry(_Frozen):
     """One operator's AEO status as the issuing administration exchanges it."""

@@ -45,11 +45,12 @@ def test_the_code_finds_the_schemas_the_tests_use() -> None:
     assert own_schema_set().namespaces == {
         "urn:hub:message:CargoReport:1",
         "urn:hub:message:DecisionResponse:1",
+        "urn:hub:exchange:1",
     }
 
 
 def test_every_schema_has_valid_and_invalid_samples() -> None:
-    assert len(SCHEMAS) == 2
+    assert len(SCHEMAS) == 3
     for xsd in SCHEMAS:
         assert len(list(xsd.parent.glob("samples/valid/*.xml"))) >= 3, xsd.name
         assert len(list(xsd.parent.glob("samples/invalid/*.xml"))) >= 3, xsd.name
@@ -58,7 +59,7 @@ def test_every_schema_has_valid_and_invalid_samples() -> None:
 @pytest.mark.parametrize("xsd", SCHEMAS, ids=_id)
 def test_schema_is_valid_xsd_1_0(xsd: Path) -> None:
     schema = xmlschema.XMLSchema10(xsd)
-    assert schema.target_namespace.startswith("urn:hub:message:")
+    assert schema.target_namespace.startswith("urn:hub:")
 
 
 @pytest.mark.parametrize("sample", VALID, ids=_id)
