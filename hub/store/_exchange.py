@@ -571,7 +571,7 @@ class ExchangeMixin(AuditTrailMixin):
             rows = conn.execute(WATCHES_MATCHING, {**params, "on": on}).mappings().all()
         return [
             StoredWatch(
-                id=r["id"], watch=kept.validate_json(r["document"]), created_at=r["created_at"]
+                row_id=r["id"], watch=kept.validate_json(r["document"]), created_at=r["created_at"]
             )
             for r in rows
         ]
@@ -767,7 +767,7 @@ def _message_row(
 
 def _stored_message(row: RowMapping) -> StoredExchangeMessage:
     return StoredExchangeMessage(
-        id=row["id"],
+        row_id=row["id"],
         direction=row["direction"],
         partner=row["partner"],
         message_id=row["message_id"],
@@ -787,7 +787,7 @@ def _pre_arrivals(rows: Sequence[RowMapping]) -> list[StoredPreArrival]:
 
     return [
         StoredPreArrival(
-            id=r["id"],
+            row_id=r["id"],
             partner=r["partner"],
             message_id=r["message_id"],
             pre_arrival=PreArrival.model_validate_json(r["document"]),

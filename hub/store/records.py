@@ -145,7 +145,7 @@ class StoredExchangeMessage:
     (``failed``).
     """
 
-    id: int
+    row_id: int
     direction: Literal["in", "out"]
     partner: str
     message_id: str
@@ -188,7 +188,7 @@ class ExchangeRefusal:
 class StoredPreArrival:
     """A partner's pre-arrival data, and whether (and to what) it was matched or alerted."""
 
-    id: int
+    row_id: int
     partner: str
     message_id: str
     pre_arrival: PreArrival
@@ -202,7 +202,7 @@ class StoredPreArrival:
 class StoredWatch:
     """A consignment a partner asked to be watched, as kept, with its row id."""
 
-    id: int
+    row_id: int
     watch: Watch
     created_at: datetime
 

@@ -102,7 +102,7 @@ def test_a_replayed_message_id_is_refused_and_stores_nothing(store: Store) -> No
         counts
     )
     kept = store.exchange_message("in", "XK", "MSG-1")
-    assert kept is not None and kept.id == row_id and kept.raw == SIGNED
+    assert kept is not None and kept.row_id == row_id and kept.raw == SIGNED
     assert kept.status == "accepted" and kept.kind == "pre-arrival"
     [audit] = [e for e in store.audit_trail() if e.action == "exchange.received"]
     assert audit.subject == "XK/MSG-1" and audit.actor == "partner:XK"
@@ -223,7 +223,7 @@ def test_watches_match_any_identifier_of_its_kind_while_valid(store: Store) -> N
 
     today = NOW.date()
     [hit] = store.watches_matching(means_ids=["ab123cd"], on=today)
-    assert hit.watch == plate and hit.id == ids[0] and hit.created_at == NOW
+    assert hit.watch == plate and hit.row_id == ids[0] and hit.created_at == NOW
     assert store.watches_matching(containers=["MSKU1234567"], on=today) == []  # expired
     assert [
         w.watch
@@ -368,7 +368,7 @@ def test_an_outbound_message_is_queued_then_settled_every_attempt_kept(store: St
         store.record_outbound(b"other", warning, partner="XK", at=NOW, actor="x")
 
     soon = NOW + timedelta(minutes=5)
-    assert [m.id for m in store.undelivered(older_than=soon)] == [row_id]
+    assert [m.row_id for m in store.undelivered(older_than=soon)] == [row_id]
     assert store.undelivered(older_than=NOW) == []
     store.record_delivery(row_id, attempt=1, at=NOW, outcome="retrying", detail="HTTP 503")
     assert store.outbound(row_id).status == "queued"  # type: ignore[union-attr]
