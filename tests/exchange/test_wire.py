@@ -478,9 +478,7 @@ def _seizure_report(draw: st.DrawFn) -> SeizureReport:
         quantity=draw(AMOUNT),
         unit=draw(st.from_regex(r"[0-9A-Z]{2,3}", fullmatch=True)),
         value=value,
-        currency=None
-        if value is None
-        else draw(_maybe(st.from_regex(r"[A-Z]{3}", fullmatch=True))),
+        currency=None if value is None else draw(st.from_regex(r"[A-Z]{3}", fullmatch=True)),
         means_id=draw(_maybe(ID35)),
     )
 
