@@ -320,6 +320,24 @@ class ContractViolation(AdapterError):
         return f"agency {self.agency}: {self.field}: {self.message}"
 
 
+class ExchangeRefused(HubError):
+    """A partner's message the hub does not accept, with why and where; nothing is kept as accepted.
+
+    ``reason`` is a short code an API client or partner can act on
+    (``malformed``, ``schema``, ``unknown-sender``, ``wrong-receiver``,
+    ``unsigned``, ``unknown-certificate``, ``expired-certificate``,
+    ``altered``, ``weak-algorithm``, ``outside-window``, ``not-agreed``,
+    ``replayed``, ``unknown-reference``); ``where`` the element or header
+    field at fault when there is one.
+    """
+
+    def __init__(self, reason: str, message: str, *, where: str | None = None):
+        self.reason = reason
+        self.message = message
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
 class StoreError(HubError):
     """The store refused a write, whole: the transaction was rolled back.
 

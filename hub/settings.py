@@ -29,6 +29,25 @@ so one compose file or one shell configures them all:
 - ``HUB_TOKEN_KEY_FILE``: the Ed25519 private key (PEM) that signs and
   verifies bearer tokens; embedded, unset means ``hub-token-key.pem`` beside
   the SQLite file, made on first start (:mod:`hub.access.tokens`).
+
+The exchange with partner administrations (:mod:`hub.exchange`):
+
+- ``HUB_ADMINISTRATION``: this administration's country code, the sender of
+  what the hub signs (default: the AEO register's ``administration``).
+- ``HUB_EXCHANGE_KEY_FILE`` and ``HUB_EXCHANGE_CERT_FILE``: the private key and
+  X.509 certificate (PEM) the hub signs partner messages with; embedded, unset
+  means a development pair beside the SQLite file, made on first start
+  (``hub partner keygen`` makes one by hand). Never in the repository.
+- ``HUB_EXCHANGE_MAX_AGE_S``: how old a partner message's creation time may be
+  (default 86400); ``HUB_EXCHANGE_MAX_SKEW_S``: how far ahead of our clock
+  (default 300). Outside that window a message is refused.
+- ``HUB_EXCHANGE_MAX_RETRIES``: delivery attempts of an outbound message
+  after the first (default 8), the first after ``HUB_EXCHANGE_BACKOFF_S``
+  (default 1), doubled each time.
+- ``HUB_PRE_ARRIVAL_TOLERANCE``: the gross mass difference, in percent, the
+  match of pre-arrival data with a declaration accepts (default 5);
+  ``HUB_PRE_ARRIVAL_ALERT_H``: hours after departure before pre-arrival data
+  with no declaration raises an alert to the JTC (default 48).
 """
 
 from __future__ import annotations
@@ -67,6 +86,15 @@ class Settings:
     relay_interval_s: float = 1.0
     profile_reload_s: float = 1.0
     token_key_file: Path | None = None
+    administration: str | None = None
+    exchange_key_file: Path | None = None
+    exchange_cert_file: Path | None = None
+    exchange_max_age_s: float = 86400.0
+    exchange_max_skew_s: float = 300.0
+    exchange_max_retries: int = 8
+    exchange_backoff_s: float = 1.0
+    pre_arrival_tolerance_percent: float = 5.0
+    pre_arrival_alert_h: float = 48.0
 
     @property
     def embedded(self) -> bool:
@@ -112,4 +140,21 @@ class Settings:
             relay_interval_s=number("HUB_RELAY_INTERVAL_S", 1.0),
             profile_reload_s=number("HUB_PROFILE_RELOAD_S", 1.0),
             token_key_file=path("HUB_TOKEN_KEY_FILE"),
+            administration=_administration(text("HUB_ADMINISTRATION")),
+            exchange_key_file=path("HUB_EXCHANGE_KEY_FILE"),
+            exchange_cert_file=path("HUB_EXCHANGE_CERT_FILE"),
+            exchange_max_age_s=number("HUB_EXCHANGE_MAX_AGE_S", 86400.0),
+            exchange_max_skew_s=number("HUB_EXCHANGE_MAX_SKEW_S", 300.0),
+            exchange_max_retries=int(number("HUB_EXCHANGE_MAX_RETRIES", 8)),
+            exchange_backoff_s=number("HUB_EXCHANGE_BACKOFF_S", 1.0),
+            pre_arrival_tolerance_percent=number("HUB_PRE_ARRIVAL_TOLERANCE", 5.0),
+            pre_arrival_alert_h=number("HUB_PRE_ARRIVAL_ALERT_H", 48.0),
         )
+
+
+def _administration(value: str | None) -> str | None:
+    if value is not None and not (
+        len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()
+    ):
+        raise SettingsError(f"HUB_ADMINISTRATION={value!r} is not a two-letter country code")
+    return value

@@ -52,6 +52,9 @@ class Action(StrEnum):
     MANAGE_PROFILES = "manage-profiles"  # create, activate, retire, back-test
     SCHEDULE_EXAMINATION = "schedule-examination"
     OPERATE = "operate"  # metrics, audit verification
+    MANAGE_PARTNERS = "manage-partners"  # partner administrations, their keys and agreements
+    READ_EXCHANGE = "read-exchange"  # messages exchanged with partners, alerts they raise
+    SEND_EXCHANGE = "send-exchange"  # warnings, feedback, AEO lists to partners
 
 
 def may_read_declaration(
@@ -94,10 +97,12 @@ def may(
     role = principal.role
     if action is Action.SUBMIT:
         return role is Role.TRADER and bool(parties) and set(parties) <= set(principal.parties)
-    if action is Action.OPERATE:
+    if action in {Action.OPERATE, Action.MANAGE_PARTNERS}:
         return role is Role.ADMIN
     if role is Role.JTC:
         return action in {
+            Action.READ_EXCHANGE,
+            Action.SEND_EXCHANGE,
             Action.RAISE_CHANNEL,
             Action.APPROVE_REROUTING,
             Action.RECORD_RESULT,

@@ -5,7 +5,9 @@ Every ``/v1`` route needs a bearer token (:mod:`hub.api.auth`); what each
 principal may read or do is the need-to-know policy (:mod:`hub.access`),
 applied by the routers (:mod:`hub.api.declarations`). Open without a token:
 ``GET /healthz`` (the process serves), ``GET /readyz`` (the database and the
-broker are reachable; 503 naming which is not) and the OpenAPI document.
+broker are reachable; 503 naming which is not), the OpenAPI document, and
+``POST /v1/exchange``, where a partner's XML signature authenticates it
+(:mod:`hub.api.exchange`).
 
 Errors, each a problem with ``kind`` (the hub's exception class):
 400 a message the hub cannot read (``where``, ``expected``), 401 no valid
@@ -30,6 +32,8 @@ from hub.api._agency_routes import Refusal
 from hub.api.acts import StillAssessing, UnknownRequest
 from hub.api.auth import Authenticator
 from hub.api.declarations import router as declarations_router
+from hub.api.exchange import refusal_status
+from hub.api.exchange import router as exchange_router
 from hub.api.graphql import graphql_router
 from hub.api.metrics import install_metrics
 from hub.api.problems import PROBLEM_JSON, problem
@@ -40,6 +44,7 @@ from hub.errors import (
     AccessDenied,
     ChangeRefused,
     ConflictingRecord,
+    ExchangeRefused,
     HubError,
     IncompleteDeclaration,
     IngestError,
@@ -71,6 +76,15 @@ def _hub_error(_request: Request, exc: Exception) -> JSONResponse:
         return problem(409, "No decision yet", str(exc), kind=kind)
     if isinstance(exc, UnknownRequest):
         return problem(404, "Unknown request", str(exc), kind=kind)
+    if isinstance(exc, ExchangeRefused):
+        return problem(
+            refusal_status(exc.reason),
+            "Exchange refused",
+            str(exc),
+            kind=kind,
+            reason=exc.reason,
+            where=exc.where,
+        )
     if isinstance(exc, ReferenceInUse):
         return problem(409, "Reference in use", str(exc), kind=kind, existing=exc.existing)
     if isinstance(exc, ConflictingRecord):
@@ -166,6 +180,7 @@ def create_api(
     install_metrics(api)
     api.include_router(profiles_router)
     api.include_router(reference_router)
+    api.include_router(exchange_router)
 
     @api.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -11,15 +11,22 @@ partners, the CLI and API change them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hub.decision.aeo import AeoType, MraArrangement
+from hub.decision.aeo import AeoType, MraArrangement, MraArrangements
 from hub.exchange.messages import ADMINISTRATION, MessageKind
 
-__all__ = ["Direction", "MutualAssistance", "MutualRecognition", "Partner"]
+__all__ = [
+    "Direction",
+    "MutualAssistance",
+    "MutualRecognition",
+    "Partner",
+    "with_partner_arrangements",
+]
 
 
 class _Frozen(BaseModel):
@@ -110,3 +117,16 @@ class Partner(_Frozen):
             valid_to=self.mra.valid_to,
             recognises=self.mra.recognises,
         )
+
+
+def with_partner_arrangements(
+    registered: MraArrangements | None, partners: Sequence[Partner]
+) -> MraArrangements | None:
+    """The arrangements the AEO benefit reads: ``registers/mra.yaml``'s, each replaced by
+    the one configured with its partner (the exchange's agreement is the one in force)."""
+    configured = {a.partner: a for p in partners if (a := p.mra_arrangement()) is not None}
+    if registered is None and not configured:
+        return None
+    listed = registered.arrangements if registered else ()
+    kept = [a for a in listed if a.partner not in configured]
+    return MraArrangements(arrangements=(*kept, *configured.values()))

@@ -45,6 +45,7 @@ from hub.agency import Agency
 from hub.decision import Decision, DecisionContext, amend, merge
 from hub.decision.random import office_of
 from hub.errors import AdapterError, ConflictingRecord
+from hub.exchange.partners import with_partner_arrangements
 from hub.model import Declaration
 from hub.orchestrator.wiring import AgencyAdapter, ProfileSource, Wiring
 from hub.routing import Route, route, view_for
@@ -123,6 +124,7 @@ class Orchestrator:
         self.profiles = profiles
         self.agencies = dict(agencies)
         self.context = context
+        self._registered_mra = context.mra  # registers/mra.yaml; partners' MRAs replace theirs
         self.settings = settings
         self.publisher = publisher
         self.clock = clock
@@ -268,18 +270,21 @@ class Orchestrator:
             )
 
     def refresh_aeo(self) -> bool:
-        """Read the AEO certificates from the store again; whether they changed.
+        """Read the AEO certificates and the partners' MRAs from the store again; whether
+        either changed.
 
-        Run every relay round, so a certificate suspended (or a partner's list
-        imported) reaches the decisions of every process within a round.
+        Run every relay round, so a certificate suspended, a partner's list
+        imported or an MRA configured reaches the decisions of every process
+        within a round.
         """
         if self.context.aeo is None:
             return False
         held = self.store.aeo_certificates()
-        if held == self.context.aeo.certificates:
+        mra = with_partner_arrangements(self._registered_mra, self.store.partners())
+        if held == self.context.aeo.certificates and mra == self.context.mra:
             return False
         aeo = self.context.aeo.model_copy(update={"certificates": held})
-        self.context = replace(self.context, aeo=aeo)
+        self.context = replace(self.context, aeo=aeo, mra=mra)
         return True
 
     def fire_deadlines(self) -> int:
@@ -503,7 +508,17 @@ class Orchestrator:
                 return []
             findings = {n: answered[n].findings for n in names if n in answered}
             return [
-                self._booked(basis, partial(merge, declaration, findings, now=now, pending=missing))
+                self._booked(
+                    basis,
+                    partial(
+                        merge,
+                        declaration,
+                        findings,
+                        now=now,
+                        pending=missing,
+                        partner_findings=basis.partner_findings,
+                    ),
+                )
             ]
         versions: list[Decision] = []
         current = previous

@@ -36,6 +36,8 @@ from hub.decision import (
     load_random_table,
 )
 from hub.errors import IncompleteDeclaration, ReferenceInUse
+from hub.exchange.dispatch import EXCHANGE_QUEUE
+from hub.exchange.liaison import Liaison, own_identity
 from hub.ingest import read_with_warnings
 from hub.model import Declaration, DeclarationFunction, missing_for_assessment
 from hub.orchestrator.app import CeleryPublisher, EmbeddedWorker, create_app
@@ -46,10 +48,10 @@ from hub.orchestrator.runtime import (
     assessment_queue,
     utc_now,
 )
-from hub.orchestrator.tasks import register_tasks
+from hub.orchestrator.tasks import register_exchange_tasks, register_tasks
 from hub.orchestrator.wiring import AgencyAdapter, ProfileSource, Wiring
 from hub.rules.registry import ProfileRegistry
-from hub.settings import Settings
+from hub.settings import Settings, SettingsError
 from hub.store import OutboxEntry, Store
 from hub.store.profile_registry import DatabaseRegistry
 from hub.store.store import HUB_ACTOR
@@ -121,10 +123,12 @@ class Hub:
         app: Celery | None = None,
         worker: EmbeddedWorker | None = None,
         relay_interval_s: float | None = None,
+        liaison: Liaison | None = None,
     ) -> None:
         self.orchestrator = orchestrator
         self.store = orchestrator.store
         self.app = app
+        self.liaison = liaison
         self._worker = worker
         self._stop = threading.Event()
         self._relay = threading.Thread(
@@ -156,10 +160,10 @@ class Hub:
         if missing:
             raise IncompleteDeclaration(missing)
         self._refuse_reused_reference(declaration)
-        work = (
-            []
-            if declaration.function is DeclarationFunction.CANCELLATION
-            else [OutboxEntry("assess", {"declaration_id": declaration.id})]
+        cancelled = declaration.function is DeclarationFunction.CANCELLATION
+        work = [] if cancelled else [OutboxEntry("assess", {"declaration_id": declaration.id})]
+        partners_say = (
+            self.liaison.screen(declaration) if self.liaison is not None and not cancelled else None
         )
         accepted = self.store.accept(
             raw,
@@ -169,6 +173,7 @@ class Hub:
             outbox=work,
             actor=actor,
             routes=self.orchestrator.routes_of(declaration),
+            effects=partners_say,
         )
         if accepted.created:
             self.orchestrator.publish_accepted(accepted.declaration_id, accepted.outbox_ids)
@@ -190,12 +195,19 @@ class Hub:
             )
 
     def relay_once(self) -> int:
-        """Publish what the outbox still owes; never raises (the entries stay owed)."""
+        """Publish what the outbox still owes, then the exchange's round (alerts to the JTC,
+        deliveries to publish again); never raises (what is owed stays owed)."""
         try:
-            return self.orchestrator.relay_once()
+            done = self.orchestrator.relay_once()
         except Exception as exc:  # the store itself may be briefly unreachable
             log.warning("outbox relay failed, will retry: %s", exc)
             return 0
+        if self.liaison is not None:
+            try:
+                self.liaison.sweep()
+            except Exception as exc:
+                log.warning("exchange sweep failed, will retry: %s", exc)
+        return done
 
     def exists(self, declaration_id: str) -> bool:
         """Whether a declaration with this id was accepted."""
@@ -300,6 +312,7 @@ def open_hub(
     try:
         queues = [assessment_queue(settings.queue_prefix, a.spec.queue) for a in loaded.values()]
         queues.append(settings.queue_prefix + DECIDE_QUEUE)
+        queues.append(settings.queue_prefix + EXCHANGE_QUEUE)
         app = create_app(settings, queues)
         orchestrator = Orchestrator(
             store=store,
@@ -316,8 +329,10 @@ def open_hub(
             ),
         )
         register_tasks(app, orchestrator)
+        liaison = _liaison(settings, context, store, orchestrator, clock)
+        register_exchange_tasks(app, liaison)
         if settings.embedded if embedded_worker is None else embedded_worker:
-            worker = EmbeddedWorker(app, orchestrator.queues)
+            worker = EmbeddedWorker(app, [*orchestrator.queues, liaison.queue])
             worker.start()
             # The in-process broker forgot whatever was queued when the last
             # process stopped: start those declarations again.
@@ -332,4 +347,30 @@ def open_hub(
         app=app,
         worker=worker,
         relay_interval_s=settings.relay_interval_s if relay else None,
+        liaison=liaison,
+    )
+
+
+def _liaison(
+    settings: Settings,
+    context: DecisionContext,
+    store: Store,
+    orchestrator: Orchestrator,
+    clock: Callable[[], datetime],
+) -> Liaison:
+    """The exchange with partners, as this administration (``HUB_ADMINISTRATION``, else the
+    AEO register's) signing with its own key (:func:`~hub.exchange.liaison.own_identity`)."""
+    registered = context.aeo.administration if context.aeo else None
+    administration = settings.administration or registered
+    if administration is None:
+        raise SettingsError("set HUB_ADMINISTRATION: this hub's administration (country code)")
+    return Liaison(
+        store,
+        settings,
+        administration=administration,
+        identity=own_identity(settings, administration),
+        publisher=orchestrator.publisher,
+        registry=orchestrator.profiles.registry if orchestrator.profiles else None,
+        clock=clock,
+        agency=context.aeo.programme_owner if context.aeo else "customs",
     )

@@ -14,9 +14,11 @@ from typing import Any
 
 from celery import Celery
 
+from hub.exchange.dispatch import DELIVER_TASK
+from hub.exchange.liaison import Liaison
 from hub.orchestrator.runtime import ASSESS_TASK, DECIDE_TASK, Orchestrator
 
-__all__ = ["register_tasks"]
+__all__ = ["register_exchange_tasks", "register_tasks"]
 
 
 def register_tasks(app: Celery, orchestrator: Orchestrator) -> None:
@@ -46,3 +48,17 @@ def register_tasks(app: Celery, orchestrator: Orchestrator) -> None:
     @app.task(name=DECIDE_TASK, shared=False)  # type: ignore[untyped-decorator]
     def decide(declaration_id: str, started_at: str, final: bool = False) -> None:
         orchestrator.decide(declaration_id, started_at, final)
+
+
+def register_exchange_tasks(app: Celery, liaison: Liaison) -> None:
+    """Bind ``hub.exchange.deliver`` on ``app``: one delivery attempt of an outbound message.
+
+    Acknowledged late (a worker dying mid-delivery leaves the message to be
+    delivered again: the partner refuses a replay, which counts as delivered),
+    idempotent (a delivered message is not sent again), and retried by
+    :meth:`~hub.exchange.liaison.Liaison.deliver` itself with backoff.
+    """
+
+    @app.task(name=DELIVER_TASK, shared=False, acks_late=True)  # type: ignore[untyped-decorator]
+    def deliver(row_id: int, attempt: int = 0) -> None:
+        liaison.deliver(row_id, attempt)

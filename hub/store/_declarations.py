@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from hub.errors import StoreError
@@ -53,11 +53,14 @@ class DeclarationsMixin(AuditTrailMixin):
         outbox: Sequence[OutboxEntry] = (),
         actor: str = HUB_ACTOR,
         routes: Sequence[Route] = (),
+        effects: Callable[[Connection], None] | None = None,
     ) -> Accepted:
         """Keep the message as received, its declaration and the work it causes, all or nothing.
 
         The submission is audited in the same transaction, under ``actor``;
-        ``routes`` (who must assess it, and why) are kept as they are now.
+        ``routes`` (who must assess it, and why) are kept as they are now;
+        ``effects`` writes what else the accept causes (the findings partners'
+        data gives it, the pre-arrival data it matched) in that transaction too.
 
         Durable before it returns (the trader is told it is accepted). The same
         bytes again (a retry, a replayed upload) return the declaration
@@ -128,6 +131,8 @@ class DeclarationsMixin(AuditTrailMixin):
                             for r in routes
                         ],
                     )
+                if effects is not None:
+                    effects(conn)
                 self._append_audit(
                     conn,
                     actor=actor,

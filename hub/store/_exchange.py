@@ -307,9 +307,18 @@ class ExchangeMixin(AuditTrailMixin):
         ]
 
     def record_outbound(
-        self, raw: bytes, message: ExchangeMessage, *, partner: str, at: datetime, actor: str
+        self,
+        raw: bytes,
+        message: ExchangeMessage,
+        *,
+        partner: str,
+        at: datetime,
+        actor: str,
+        subject: str | None = None,
     ) -> int:
         """Keep a signed message to send to ``partner``, queued; its row id.
+
+        ``subject`` names what it came from (a profile id, a declaration id).
 
         Audited as ``exchange.sent``. The same message again (same id, same
         bytes: a retried task) returns the row already kept; other bytes
@@ -324,7 +333,9 @@ class ExchangeMixin(AuditTrailMixin):
         digest = hashlib.sha256(raw).hexdigest()
         with self._transaction() as conn:
             row_id = _insert_once(
-                conn, EXCHANGE_MESSAGES.name, _message_row(message, key, raw, at, status="queued")
+                conn,
+                EXCHANGE_MESSAGES.name,
+                _message_row(message, key, raw, at, status="queued", subject=subject),
             )
             if row_id is None:
                 kept = conn.execute(EXCHANGE_MESSAGE_BY_KEY, key).mappings().one()
@@ -688,14 +699,12 @@ class ExchangeMixin(AuditTrailMixin):
             return [_alert(r) for r in conn.execute(query).mappings()]
 
     def acknowledge_alert(self, alert_id: int, by: str, at: datetime) -> bool:
-        """Close an alert, audited as ``alert.acknowledged``; ``False`` if it already was.
-
-        Raises :class:`~hub.errors.StoreError` for no such alert.
-        """
+        """Close an alert, audited as ``alert.acknowledged``; ``False`` if it already was,
+        or there is no such alert (either way there is no open alert to close)."""
         with self._transaction() as conn:
             row = conn.execute(ALERT_OF, {"id": alert_id}).mappings().first()
             if row is None:
-                raise StoreError(f"alert {alert_id}: no such alert")
+                return False
             if (
                 conn.execute(ACKNOWLEDGE_ALERT, {"row_id": alert_id, "by": by, "at": at}).rowcount
                 == 0
@@ -751,6 +760,7 @@ def _message_row(
     at: datetime,
     *,
     status: str = "accepted",
+    subject: str | None = None,
 ) -> dict[str, Any]:
     return {
         **key,
@@ -762,6 +772,7 @@ def _message_row(
         "sha256": hashlib.sha256(raw).hexdigest(),
         "status": status,
         "delivered_at": None,
+        "subject": subject,
     }
 
 
@@ -779,6 +790,7 @@ def _stored_message(row: RowMapping) -> StoredExchangeMessage:
         sha256=row["sha256"],
         status=row["status"],
         delivered_at=row["delivered_at"],
+        subject=row["subject"],
     )
 
 

@@ -157,6 +157,7 @@ class StoredExchangeMessage:
     sha256: str
     status: str
     delivered_at: datetime | None
+    subject: str | None = None  # outbound: the profile or declaration it came from
 
 
 @dataclass(frozen=True)

@@ -473,6 +473,9 @@ class ExchangeMessageRecord(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What an outbound message came from (a profile id, a declaration id), so a
+    # partner's feedback on a warning leads back to the profile that raised it.
+    subject: Mapped[str | None] = mapped_column(String(70), index=True)
 
 
 class ExchangeDeliveryRecord(Base):

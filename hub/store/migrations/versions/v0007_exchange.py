@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         _moment("delivered_at", nullable=True),
+        sa.Column("subject", sa.String(70), nullable=True),
         sa.CheckConstraint(
             "(direction = 'in' AND status = 'accepted')"
             " OR (direction = 'out' AND status IN ('queued', 'delivered', 'failed'))",
@@ -75,6 +76,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_exchange_messages_status_recorded_at", "exchange_messages", ["status", "recorded_at"]
     )
+    op.create_index("ix_exchange_messages_subject", "exchange_messages", ["subject"])
     op.create_table(
         "exchange_deliveries",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
