@@ -9,6 +9,8 @@
   the time window or naming a warning we never sent.
 - ``GET /v1/exchange/messages``: what was received and sent, with each
   delivery attempt (the JTC).
+- ``POST /v1/exchange/send``: a message of ours (pre-arrival data, a warning,
+  a feedback, a seizure report), as unsigned XML: signed and delivered (the JTC).
 - ``POST /v1/exchange/aeo-list``: send our AEO register to an MRA partner,
   all of it or what changed since a day (the JTC).
 - ``GET /v1/alerts`` and ``POST /v1/alerts/{id}/acknowledge``: what the
@@ -174,6 +176,25 @@ def exchange_messages(
             ]
         }
     )
+
+
+@router.post(
+    "/v1/exchange/send",
+    status_code=202,
+    response_model=None,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/xml": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def send_message(request: Request, principal: Caller) -> JSONResponse:
+    """A message of ours, as unsigned ``hub_exchange.xsd`` XML: checked, signed, delivered."""
+    _require(principal, Action.SEND_EXCHANGE)
+    raw = await request.body()
+    row_id, message_id = _liaison(request).send_xml(raw, actor=principal.actor)
+    return JSONResponse({"queued": row_id, "message_id": message_id}, status_code=202)
 
 
 @router.post("/v1/exchange/aeo-list", status_code=202, response_model=None)

@@ -22,14 +22,15 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
-from hub.errors import ExchangeRefused, HubError
+from hub.decision.aeo import AeoRegister, load_aeo_register
+from hub.errors import ExchangeRefused, HubError, IngestError
 from hub.exchange.aeo_lists import delta_list, full_list
 from hub.exchange.dispatch import DELIVER_TASK, EXCHANGE_QUEUE, Attempt, deliver, prepare
 from hub.exchange.keys import SigningIdentity, keygen
@@ -43,6 +44,7 @@ from hub.exchange.matching import (
 )
 from hub.exchange.messages import AeoList, ExchangeMessage, Header
 from hub.exchange.reception import Received, ReceptionPolicy, receive
+from hub.exchange.wire import from_bytes
 from hub.model.declaration import Declaration, DeclarationKind
 from hub.model.finding import Finding
 from hub.rules.registry import ProfileRegistry
@@ -52,7 +54,7 @@ from hub.store import Store
 if TYPE_CHECKING:  # the orchestrator composes a liaison; only its publisher's shape is needed
     from hub.orchestrator.runtime import Publisher
 
-__all__ = ["Liaison", "own_identity"]
+__all__ = ["Liaison", "open_liaison", "own_identity"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,39 @@ def own_identity(settings: Settings, administration: str) -> SigningIdentity | N
     if not key.exists():
         keygen(administration, folder)
     return SigningIdentity.load(key, cert)
+
+
+def open_liaison(
+    store: Store,
+    settings: Settings,
+    *,
+    aeo: AeoRegister | None = None,
+    publisher: Publisher | None = None,
+    registry: ProfileRegistry | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Liaison:
+    """The exchange with partners, as this administration (``HUB_ADMINISTRATION``, else the
+    AEO register's) signing with its own key (:func:`own_identity`).
+
+    The running hub passes its publisher (deliveries become tasks); the
+    command line passes none and delivers at once (:meth:`Liaison.deliver`).
+    """
+    register = aeo if aeo is not None else load_aeo_register(_register_file(settings))
+    administration = settings.administration or register.administration
+    return Liaison(
+        store,
+        settings,
+        administration=administration,
+        identity=own_identity(settings, administration),
+        publisher=publisher,
+        registry=registry,
+        clock=clock,
+        agency=register.programme_owner,
+    )
+
+
+def _register_file(settings: Settings) -> Path | None:
+    return settings.registers_dir / "aeo.yaml" if settings.registers_dir else None
 
 
 def _embedded_folder(settings: Settings) -> Path | None:
@@ -170,6 +205,18 @@ class Liaison:
         )
         self._publish(row_id)
         return row_id
+
+    def send_xml(self, raw: bytes, *, actor: str, subject: str | None = None) -> tuple[int, str]:
+        """Send a message written as unsigned XML (``hub_exchange.xsd``); its row and id.
+
+        The XML is read as strictly as a partner's (schema, models), then
+        :meth:`send` checks the agreement and signs it.
+        """
+        try:
+            message = from_bytes(raw)
+        except IngestError as exc:
+            raise ExchangeRefused("schema", exc.message, where=exc.where) from exc
+        return self.send(message, actor=actor, subject=subject), message.header.message_id
 
     def _publish(self, row_id: int, *, attempt: int = 0, countdown: float | None = None) -> None:
         if self.publisher is None:

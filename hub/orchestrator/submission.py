@@ -37,7 +37,7 @@ from hub.decision import (
 )
 from hub.errors import IncompleteDeclaration, ReferenceInUse
 from hub.exchange.dispatch import EXCHANGE_QUEUE
-from hub.exchange.liaison import Liaison, own_identity
+from hub.exchange.liaison import Liaison, open_liaison
 from hub.ingest import read_with_warnings
 from hub.model import Declaration, DeclarationFunction, missing_for_assessment
 from hub.orchestrator.app import CeleryPublisher, EmbeddedWorker, create_app
@@ -51,7 +51,7 @@ from hub.orchestrator.runtime import (
 from hub.orchestrator.tasks import register_exchange_tasks, register_tasks
 from hub.orchestrator.wiring import AgencyAdapter, ProfileSource, Wiring
 from hub.rules.registry import ProfileRegistry
-from hub.settings import Settings, SettingsError
+from hub.settings import Settings
 from hub.store import OutboxEntry, Store
 from hub.store.profile_registry import DatabaseRegistry
 from hub.store.store import HUB_ACTOR
@@ -329,7 +329,14 @@ def open_hub(
             ),
         )
         register_tasks(app, orchestrator)
-        liaison = _liaison(settings, context, store, orchestrator, clock)
+        liaison = open_liaison(
+            store,
+            settings,
+            aeo=context.aeo,
+            publisher=orchestrator.publisher,
+            registry=orchestrator.profiles.registry if orchestrator.profiles else None,
+            clock=clock,
+        )
         register_exchange_tasks(app, liaison)
         if settings.embedded if embedded_worker is None else embedded_worker:
             worker = EmbeddedWorker(app, [*orchestrator.queues, liaison.queue])
@@ -348,29 +355,4 @@ def open_hub(
         worker=worker,
         relay_interval_s=settings.relay_interval_s if relay else None,
         liaison=liaison,
-    )
-
-
-def _liaison(
-    settings: Settings,
-    context: DecisionContext,
-    store: Store,
-    orchestrator: Orchestrator,
-    clock: Callable[[], datetime],
-) -> Liaison:
-    """The exchange with partners, as this administration (``HUB_ADMINISTRATION``, else the
-    AEO register's) signing with its own key (:func:`~hub.exchange.liaison.own_identity`)."""
-    registered = context.aeo.administration if context.aeo else None
-    administration = settings.administration or registered
-    if administration is None:
-        raise SettingsError("set HUB_ADMINISTRATION: this hub's administration (country code)")
-    return Liaison(
-        store,
-        settings,
-        administration=administration,
-        identity=own_identity(settings, administration),
-        publisher=orchestrator.publisher,
-        registry=orchestrator.profiles.registry if orchestrator.profiles else None,
-        clock=clock,
-        agency=context.aeo.programme_owner if context.aeo else "customs",
     )
