@@ -12,9 +12,16 @@ workers:
   before it: the pre-arrival data of the same movement (a mismatch becomes a
   customs finding, the differences in words) and the consignments partners
   asked us to watch; written in the transaction that accepts it;
+- :meth:`Liaison.share_findings` of a first decision: a finding marked
+  ``share_with`` (its profile's mark) becomes a consignment warning to each
+  partner named, where an agreement covers warnings;
 - :meth:`Liaison.sweep`, every relay round: pre-arrival data no declaration
   followed within ``HUB_PRE_ARRIVAL_ALERT_H`` raises an alert to the joint
-  targeting centre, and messages still queued are published again.
+  targeting centre, messages still queued are published again, and a
+  profile newly in force marked ``share_with`` goes to its partners as a
+  profile warning;
+- :meth:`Liaison.answers_to`: the partners' feedback and seizure reports on
+  the warnings a profile (or a declaration) made: what the partner found.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
+from hub.decision import Decision
 from hub.decision.aeo import AeoRegister, load_aeo_register
 from hub.errors import ExchangeRefused, HubError, IngestError
 from hub.exchange.aeo_lists import delta_list, full_list
@@ -42,14 +50,16 @@ from hub.exchange.matching import (
     movement_keys,
     watch_findings,
 )
-from hub.exchange.messages import AeoList, ExchangeMessage, Header
+from hub.exchange.messages import AeoList, ExchangeMessage, Header, MessageKind
 from hub.exchange.reception import Received, ReceptionPolicy, receive
+from hub.exchange.risk import findings_to_share, warning_from_finding, warning_from_profile
 from hub.exchange.wire import from_bytes
 from hub.model.declaration import Declaration, DeclarationKind
 from hub.model.finding import Finding
 from hub.rules.registry import ProfileRegistry
 from hub.settings import Settings
 from hub.store import Store
+from hub.store.records import StoredExchangeMessage
 
 if TYPE_CHECKING:  # the orchestrator composes a liaison; only its publisher's shape is needed
     from hub.orchestrator.runtime import Publisher
@@ -57,6 +67,8 @@ if TYPE_CHECKING:  # the orchestrator composes a liaison; only its publisher's s
 __all__ = ["Liaison", "open_liaison", "own_identity"]
 
 log = logging.getLogger(__name__)
+
+SHARING_ACTOR = "hub:exchange"  # who the audit trail says sent what a mark on a profile shared
 
 # How long a queued outbound message may wait before the sweep publishes its
 # delivery again (its task was lost with a broker or a process).
@@ -156,6 +168,7 @@ class Liaison:
             gross_mass_percent=Decimal(str(settings.pre_arrival_tolerance_percent))
         )
         self.queue = settings.queue_prefix + EXCHANGE_QUEUE
+        self._shared_generation: int | None = None
 
     # Inbound
 
@@ -331,10 +344,111 @@ class Liaison:
 
         return write
 
+    # Sharing with partners
+
+    def share_findings(self, declaration: Declaration, decision: Decision) -> int:
+        """Warn each partner a finding of ``decision`` is marked for; how many warnings went.
+
+        Once per partner and finding (the outbound row's subject says which),
+        so deciding again never warns twice; a partner without an agreement
+        in force covering warnings is skipped (logged), as is every partner
+        when this hub has no exchange key.
+        """
+        findings = [f for a in decision.agencies.values() for f in a.findings]
+        sent = 0
+        for code, finding in findings_to_share(findings):
+            subject = f"{declaration.id}/{finding.profile_id or finding.agency}"
+            if not self._shareable(code, subject):
+                continue
+            header = self.header(code)
+            try:
+                warning = warning_from_finding(
+                    declaration,
+                    finding,
+                    sender=self.administration,
+                    receiver=code,
+                    message_id=header.message_id,
+                    created_at=header.created_at,
+                )
+                self.send(warning, actor=SHARING_ACTOR, subject=subject)
+            except (HubError, ValueError) as exc:
+                log.warning("finding on %s not shared with %s: %s", declaration.id, code, exc)
+                continue
+            sent += 1
+        return sent
+
+    def share_profiles(self) -> int:
+        """Send each profile in force marked ``share_with`` to its partners, once per version.
+
+        Looked at only when the registry changed (its generation), so a relay
+        round costs one cheap read otherwise.
+        """
+        if self.registry is None:
+            return 0
+        generation = self.registry.generation()
+        if generation == self._shared_generation:
+            return 0
+        sent = 0
+        for profile in self.registry.current():
+            for code in profile.share_with:
+                subject = f"profile:{profile.id}:v{profile.version}"
+                if not self._shareable(code, subject):
+                    continue
+                header = self.header(code)
+                warning = warning_from_profile(
+                    profile,
+                    sender=self.administration,
+                    receiver=code,
+                    message_id=header.message_id,
+                    created_at=header.created_at,
+                )
+                try:
+                    self.send(warning, actor=SHARING_ACTOR, subject=subject)
+                except HubError as exc:
+                    log.warning("profile %s not shared with %s: %s", profile.id, code, exc)
+                    continue
+                sent += 1
+        self._shared_generation = generation
+        return sent
+
+    def _shareable(self, code: str, subject: str) -> bool:
+        """Not yet sent to ``code`` about ``subject``, and agreed with it today."""
+        if self.store.exchange_messages(partner=code, direction="out", subject=subject, limit=1):
+            return False
+        partner = self.store.partner(code)
+        refused = (
+            f"{code} is not a configured partner"
+            if partner is None
+            else partner.allows(MessageKind.RISK_WARNING, "send", self.clock().date())
+        )
+        if refused is not None:
+            log.info("not shared with %s (%s): %s", code, subject, refused)
+            return False
+        return True
+
+    def answers_to(self, subject_prefix: str) -> list[StoredExchangeMessage]:
+        """Partners' feedback and seizure reports on the warnings we sent about ``subject_prefix``
+        (``profile:ID:`` for a profile's, a declaration id for its findings')."""
+        ours = {
+            (m.partner, m.message_id)
+            for m in self.store.exchange_messages(
+                direction="out", kind=MessageKind.RISK_WARNING.value, subject_prefix=subject_prefix
+            )
+        }
+        if not ours:
+            return []
+        return [
+            m
+            for kind in (MessageKind.RISK_FEEDBACK, MessageKind.SEIZURE_REPORT)
+            for m in self.store.exchange_messages(direction="in", kind=kind.value, limit=500)
+            if any((m.partner, ref) in ours for ref in m.refers_to)
+        ]
+
     # Every relay round
 
     def sweep(self) -> int:
-        """Alert the JTC to overdue pre-arrival data, republish stuck deliveries; how many."""
+        """Alert the JTC to overdue pre-arrival data, republish stuck deliveries, send newly
+        active shared profiles; how many of all three."""
         now = self.clock()
         overdue = self.store.unmatched_pre_arrivals(
             departed_before=now - timedelta(hours=self.settings.pre_arrival_alert_h)
@@ -358,4 +472,5 @@ class Liaison:
         stuck = self.store.undelivered(older_than=now - REDELIVER_AFTER)
         for sent in stuck:
             self._publish(sent.row_id)
-        return len(overdue) + len(stuck)
+        shared = self.share_profiles()
+        return len(overdue) + len(stuck) + shared

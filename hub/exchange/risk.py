@@ -10,15 +10,16 @@ not yet ours. A *consignment warning* becomes a :class:`~hub.exchange.matching.W
 
 Going out, a finding on one declaration becomes a consignment warning (the
 declaration's identifiers), and a profile the structured indicators of a
-profile warning. A profile marked ``share_with`` sends its findings to
-those partners (:func:`findings_to_share`).
+profile warning. A profile marked ``share_with`` is sent to those partners
+when it is in force, and its findings (each carries the mark) too
+(:func:`findings_to_share`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from hub.exchange.matching import Watch, normalise_identifier
@@ -323,19 +324,17 @@ def share_targets(profile: RiskProfile) -> tuple[str, ...]:
     return profile.share_with
 
 
-def findings_to_share(
-    findings: Sequence[Finding], profiles_by_id: Mapping[str, RiskProfile]
-) -> list[tuple[str, Finding]]:
-    """Each (partner, finding) to send: the findings of profiles marked ``share_with``.
+def findings_to_share(findings: Sequence[Finding]) -> list[tuple[str, Finding]]:
+    """Each (partner, finding) to send: the findings marked ``share_with`` (by their profile,
+    or by the agency's own engine).
 
-    Only profile findings travel: a fail-safe, a random selection, a mismatch
-    or a watch says nothing a partner can act on (or is the partner's own).
+    Never what the hub made (a fail-safe, a random selection) or what came
+    from partners (a pre-arrival mismatch, a watch): they say nothing a
+    partner can act on, or are the partner's own.
     """
-    out: list[tuple[str, Finding]] = []
-    for finding in findings:
-        if finding.source is not FindingSource.PROFILE or finding.profile_id is None:
-            continue
-        profile = profiles_by_id.get(finding.profile_id)
-        if profile is not None:
-            out += [(partner, finding) for partner in share_targets(profile)]
-    return out
+    return [
+        (partner, finding)
+        for finding in findings
+        if finding.source in (FindingSource.PROFILE, FindingSource.MISMATCH)
+        for partner in finding.share_with
+    ]

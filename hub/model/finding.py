@@ -11,6 +11,7 @@ read it is decided at the edges from ``agency`` and ``confidential``.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,3 +67,6 @@ class Finding(BaseModel):
     instructions: str | None = None
     mandatory: bool = False  # a control the law requires: never lowered (AEO) or skipped
     confidential: bool = False  # e.g. police intelligence: JTC only
+    # Partner administrations (ISO 3166) to warn about this consignment: copied
+    # from the profile's ``share_with``, or set by an agency's own risk engine.
+    share_with: tuple[Annotated[str, Field(pattern=r"^[A-Z]{2}$")], ...] = ()

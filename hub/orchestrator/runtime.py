@@ -125,6 +125,8 @@ class Orchestrator:
         self.agencies = dict(agencies)
         self.context = context
         self._registered_mra = context.mra  # registers/mra.yaml; partners' MRAs replace theirs
+        # What else a first decision sets off (sharing marked findings with partners).
+        self.after_first_decision: Callable[[Declaration, Decision], object] | None = None
         self.settings = settings
         self.publisher = publisher
         self.clock = clock
@@ -467,6 +469,11 @@ class Orchestrator:
         if first is not None:
             for name in first.pending:  # their answer may still come: it will amend
                 self._reask(declaration.id, name, 1)
+            if self.after_first_decision is not None:
+                try:
+                    self.after_first_decision(declaration, first)
+                except Exception:  # the decision stands; what follows it is logged
+                    log.exception("after the first decision on %s", declaration.id)
         return decided.latest
 
     def routes_of(self, declaration: Declaration) -> tuple[Route, ...]:

@@ -338,6 +338,7 @@ def open_hub(
             clock=clock,
         )
         register_exchange_tasks(app, liaison)
+        orchestrator.after_first_decision = liaison.share_findings
         if settings.embedded if embedded_worker is None else embedded_worker:
             worker = EmbeddedWorker(app, [*orchestrator.queues, liaison.queue])
             worker.start()

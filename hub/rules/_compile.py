@@ -133,6 +133,7 @@ class CompiledProfile:
             instructions=profile.instructions,
             mandatory=profile.mandatory,
             confidential=profile.confidential,
+            share_with=profile.share_with,
         )
 
     def passes(self, d: DeclFacts, i: ItemFacts | None) -> bool:

@@ -427,10 +427,18 @@ class ExchangeMixin(AuditTrailMixin):
         direction: Literal["in", "out"] | None = None,
         kind: str | None = None,
         limit: int = 100,
+        *,
+        subject: str | None = None,
+        subject_prefix: str | None = None,
     ) -> list[StoredExchangeMessage]:
-        """The latest messages exchanged, newest first, optionally of one partner, way, kind."""
+        """The latest messages exchanged, newest first, optionally of one partner, way, kind,
+        or (outbound) made from one ``subject`` or subjects starting ``subject_prefix``."""
         c = EXCHANGE_MESSAGES.c
         query = select(EXCHANGE_MESSAGES).order_by(c.id.desc()).limit(limit)
+        if subject is not None:
+            query = query.where(c.subject == subject)
+        if subject_prefix is not None:
+            query = query.where(c.subject.startswith(subject_prefix, autoescape=True))
         if partner is not None:
             query = query.where(c.partner == partner)
         if direction is not None:

@@ -295,20 +295,31 @@ def test_share_with_marks_the_partners_and_leaves_the_rules_hash_alone() -> None
         RiskProfile.model_validate({**plain.model_dump(by_alias=True), "share_with": ["serbia"]})
 
 
-def test_only_findings_of_shared_profiles_are_shared() -> None:
-    shared = make_profile("CUS-VAL-009", share_with=["RS", "BA"])
-    home = make_profile("CUS-VAL-010")
-    of_shared = Finding(agency="customs", profile_id="CUS-VAL-009", channel=RequestedChannel.YELLOW)
+def test_only_findings_marked_for_partners_are_shared() -> None:
+    of_shared = Finding(
+        agency="customs",
+        profile_id="CUS-VAL-009",
+        channel=RequestedChannel.YELLOW,
+        share_with=("RS", "BA"),
+    )
     of_home = Finding(agency="customs", profile_id="CUS-VAL-010", channel=RequestedChannel.YELLOW)
-    unknown = Finding(agency="customs", profile_id="CUS-XXX-001", channel=RequestedChannel.RED)
     random = Finding(
         agency="customs",
         source=FindingSource.RANDOM,
-        profile_id="CUS-VAL-009",
         channel=RequestedChannel.YELLOW,
+        share_with=("RS",),
     )
-    profiles = {p.id: p for p in (shared, home)}
-    assert findings_to_share([of_home, of_shared, unknown, random], profiles) == [
+    assert findings_to_share([of_home, of_shared, random]) == [
         ("RS", of_shared),
         ("BA", of_shared),
     ]
+
+
+def test_a_profile_marks_its_findings_for_its_partners() -> None:
+    ours = warning_profile(profile_warning(), agency="customs")
+    shared = ours.model_copy(update={"share_with": ("RS", "BA")})
+    rules = RuleSet.compile([shared], ReferenceData(), statuses=(ProfileStatus.TESTING,))
+    hit = _declaration("87089997", "AE", "TR", "ME02001234")
+    (finding,) = rules.evaluate(hit, at=SENT + timedelta(days=2))
+    assert finding.share_with == ("RS", "BA")
+    assert findings_to_share([finding]) == [("RS", finding), ("BA", finding)]
