@@ -40,6 +40,7 @@ from typing import NoReturn
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.utils import CryptographyDeprecationWarning
 from lxml import etree
 from signxml.algorithms import (
     CanonicalizationMethod,
@@ -267,7 +268,7 @@ def _trusted_signer(signature: etree._Element, trusted: Sequence[bytes | str]) -
         )
     by_der = {_der(certificate): certificate for certificate in map(_trusted, trusted)}
     unreadable = False
-    first: x509.Certificate | None = None
+    first: str | None = None  # how the first carried certificate is named
     for text in carried:
         try:
             der = b64decode(text, validate=False)
@@ -277,10 +278,8 @@ def _trusted_signer(signature: etree._Element, trusted: Sequence[bytes | str]) -
         if der in by_der:
             return by_der[der]
         if first is None:
-            try:
-                first = x509.load_der_x509_certificate(der)
-            except ValueError:
-                unreadable = True
+            first = _named(der)
+            unreadable |= first is None
     if not trusted:
         _refuse("unknown-certificate", "no certificate is configured for the sender")
     if first is None and unreadable:
@@ -288,8 +287,20 @@ def _trusted_signer(signature: etree._Element, trusted: Sequence[bytes | str]) -
     assert first is not None
     _refuse(
         "unknown-certificate",
-        f"signed by {_who(first)}, which no certificate configured for the sender matches",
+        f"signed by {first}, which no certificate configured for the sender matches",
     )
+
+
+def _named(der: bytes) -> str | None:
+    """An untrusted certificate as a refusal names it, or ``None`` when it cannot be read.
+
+    It is never trusted, so any fault in it (a bad version, a subject that does
+    not parse, a serial cryptography warns about) only means saying less.
+    """
+    try:
+        return _who(x509.load_der_x509_certificate(der))
+    except (ValueError, x509.InvalidVersion, CryptographyDeprecationWarning):
+        return None
 
 
 @lru_cache(maxsize=256)
