@@ -164,7 +164,9 @@ def merge(
     for f in partner_findings:
         if f.agency in context.agencies:
             findings.setdefault(f.agency, []).append(f)
-            reasons.append(f"partner data: {f.title or f.source.value}")
+            # Every officer reads the reasons; a confidential warning is the JTC's alone.
+            said = f"confidential {f.source.value} finding" if f.confidential else f.title
+            reasons.append(f"partner data: {said or f.source.value}")
 
     office_code = office_of(declaration)
     drawn = context.random.select(declaration, office_code) if context.random else None
