@@ -56,7 +56,7 @@ from hub.ingest._xml import parse_xml
 from hub.rules.registry import ProfileRegistry
 from hub.store import Store
 
-__all__ = ["Received", "ReceptionPolicy", "Trusted", "check", "receive"]
+__all__ = ["Received", "ReceptionPolicy", "Trusted", "authenticate", "check", "receive"]
 
 log = logging.getLogger(__name__)
 
@@ -114,21 +114,9 @@ def check(
             f"{header.sender} is not a configured partner administration",
             where="Header/SenderID",
         )
-    try:
-        verified = verify(raw, [c.encode() for c in partner.certificates], at=header.created_at)
-    except SignatureRefused as exc:
-        raise ExchangeRefused(exc.reason, str(exc), where="Signature") from exc
-    try:
-        message = from_element(verified.document)
-    except IngestError as exc:
-        raise ExchangeRefused("schema", exc.message, where=exc.where) from exc
+    trusted = authenticate(raw, header, partner)
+    message = trusted.message
     signed = message.header
-    if (signed.sender, signed.receiver, signed.message_id) != (
-        header.sender,
-        header.receiver,
-        header.message_id,
-    ):  # the signed content is not what the document showed: wrapping
-        raise ExchangeRefused("altered", "the signed header differs from the document's header")
     if signed.created_at < now - policy.max_age:
         raise ExchangeRefused(
             "outside-window",
@@ -146,6 +134,31 @@ def check(
     refused = partner.allows(message.kind, "receive", now.date())
     if refused is not None:
         raise ExchangeRefused("not-agreed", refused, where=type(message).__name__)
+    return trusted
+
+
+def authenticate(raw: bytes, claimed: Header, partner: Partner) -> Trusted:
+    """Steps 3-4 alone: ``raw`` signed by one of ``partner``'s certificates valid when it was
+    ``claimed`` to be created, and the signed content a valid message with that header.
+
+    No clock window, no agreement: :func:`check` adds them, and a forensic
+    check of a kept file (``hub exchange verify``) needs only this.
+    """
+    try:
+        verified = verify(raw, [c.encode() for c in partner.certificates], at=claimed.created_at)
+    except SignatureRefused as exc:
+        raise ExchangeRefused(exc.reason, str(exc), where="Signature") from exc
+    try:
+        message = from_element(verified.document)
+    except IngestError as exc:
+        raise ExchangeRefused("schema", exc.message, where=exc.where) from exc
+    signed = message.header
+    if (signed.sender, signed.receiver, signed.message_id) != (
+        claimed.sender,
+        claimed.receiver,
+        claimed.message_id,
+    ):  # the signed content is not what the document showed: wrapping
+        raise ExchangeRefused("altered", "the signed header differs from the document's header")
     return Trusted(message, partner, verified.subject, verified.fingerprint)
 
 
