@@ -3,7 +3,7 @@
 ``hub check`` reads messages exactly as the hub would on submission and says,
 per file, what it understood or precisely what is wrong, without storing
 anything. The other commands: ``assess``, ``serve``, ``worker``, ``demo``,
-``profiles``, ``db``, ``token issue`` and ``audit verify``.
+``profiles``, ``db``, ``token issue``, ``audit verify``, ``partner`` and ``exchange``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import typer
 from hub._cli_audit import audit_app
 from hub._cli_db import db_app
 from hub._cli_demo import demo
+from hub._cli_exchange import exchange_app, partner_app
 from hub._cli_profiles import profiles_app
 from hub._cli_serve import serve, worker
 from hub._cli_token import token_app
@@ -42,6 +43,8 @@ app.add_typer(profiles_app, name="profiles")
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
+app.add_typer(partner_app, name="partner")
+app.add_typer(exchange_app, name="exchange")
 app.command()(serve)
 app.command()(worker)
 app.command()(demo)
