@@ -29,6 +29,7 @@ import typer
 
 from hub.access import Principal, Role, SigningKey, token_key_path
 from hub.errors import HubError, IngestError
+from hub.exchange.wire import NAMESPACE as EXCHANGE_NAMESPACE
 from hub.ingest import read_with_warnings
 from hub.model import DeclarationFunction
 from hub.orchestrator import load_wiring, open_hub
@@ -44,7 +45,8 @@ CORPUS_DECLARATIONS = (
 )
 """A few corpus declarations that show each outcome: released, vet, police, documents."""
 
-_RESPONSE_NAMESPACE = "urn:hub:message:DecisionResponse:1"
+# Samples that are not a trader's submission: the hub's own answers, and partner messages.
+_NOT_SUBMISSIONS = ("urn:hub:message:DecisionResponse:1", EXCHANGE_NAMESPACE)
 _READY_TIMEOUT_S = 30.0
 
 
@@ -53,10 +55,12 @@ def _root_dir() -> Path:
 
 
 def demo_messages(schemas_dir: Path, corpus: Path | None) -> list[Path]:
-    """The submission samples under ``schemas_dir``, then the corpus picks that exist."""
+    """The submission samples under ``schemas_dir`` (not the hub's responses, not partner
+    messages), then the corpus picks that exist."""
     found: list[Path] = []
     for path in sorted(schemas_dir.glob("*/samples/valid/*")):
-        if path.is_file() and _RESPONSE_NAMESPACE.encode() not in path.read_bytes()[:2000]:
+        head = path.read_bytes()[:2000] if path.is_file() else b""
+        if head and not any(ns.encode() in head for ns in _NOT_SUBMISSIONS):
             found.append(path)
     if corpus is not None:
         found.extend(p for p in (corpus / name for name in CORPUS_DECLARATIONS) if p.is_file())
