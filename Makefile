@@ -51,6 +51,7 @@ bench: setup
 	$(BIN)/python bench/rules.py
 	$(BIN)/python bench/e2e.py
 	$(BIN)/python bench/access.py
+	$(BIN)/python bench/exchange.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
