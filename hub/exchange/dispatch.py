@@ -17,6 +17,7 @@ confirms (the broker has it when the publish returns).
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -90,7 +91,10 @@ def deliver(raw: bytes, partner: Partner) -> Attempt:
 
 def _over_https(raw: bytes, partner: Partner) -> Attempt:
     assert partner.endpoint is not None
-    verify: str | bool = partner.tls_ca or True
+    # The partner's CA bundle when configured (a partner's own PKI), else the system's.
+    verify: ssl.SSLContext | bool = (
+        ssl.create_default_context(cafile=partner.tls_ca) if partner.tls_ca else True
+    )
     try:
         response = httpx.post(
             partner.endpoint,

@@ -1,8 +1,9 @@
-"""Two administrations, two hubs, end to end over real HTTP.
+"""Two administrations, two hubs, end to end over real HTTPS.
 
-Bulgaria (BG) and Turkey (TR) each run an embedded hub (``hub serve``: their
-own SQLite database, exchange key pair and token key) and know each other as
-partners. Over the wire, each hub signing and checking for itself:
+Bulgaria (BG) and Turkey (TR) each run an embedded hub (``hub serve`` over
+HTTPS: their own SQLite database, TLS certificate, exchange key pair and
+token key) and know each other as partners, each trusting the other's TLS
+certificate. Over the wire, each hub signing and checking for itself:
 
 1. TR's lorry leaves under transit: TR sends BG the pre-arrival data; BG's
    trader then reports the same lorry with 19,800 kg against the 23,500 kg
@@ -18,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -48,6 +50,7 @@ from hub.exchange.partners import MutualAssistance, MutualRecognition, Partner
 from hub.exchange.wire import to_bytes
 from hub.model.finding import RequestedChannel
 from hub.store import Store
+from tests.tls import localhost_tls
 
 ROOT = Path(__file__).resolve().parents[2]
 LORRY_REPORT = ROOT / "message_schemas/cargo_report/samples/valid/road_truck_istanbul_sofia.xml"
@@ -67,6 +70,7 @@ class RunningHub:
     code: str
     url: str
     folder: Path
+    client: httpx.Client  # verifies the hub's TLS certificate, nothing else
     env: dict[str, str]
     process: subprocess.Popen[bytes]
     tokens: SigningKey
@@ -97,7 +101,10 @@ def _registers(folder: Path, code: str, certificates: list[dict[str, Any]]) -> P
 def _prepare(folder: Path, code: str, certificates: list[dict[str, Any]]) -> dict[str, str]:
     folder.mkdir()
     key, cert = keygen(code, folder / "keys")
+    tls_cert, tls_key = localhost_tls(folder / "keys")
     return {
+        "TEST_TLS_CERT": str(tls_cert),
+        "TEST_TLS_KEY": str(tls_key),
         **os.environ,
         "HUB_DATABASE_URL": f"sqlite:///{folder / 'hub.db'}",
         "HUB_ADMINISTRATION": code,
@@ -110,14 +117,15 @@ def _prepare(folder: Path, code: str, certificates: list[dict[str, Any]]) -> dic
     }
 
 
-def _partner(of: RunningHub | dict[str, str], code: str, url: str, **agreed: Any) -> Partner:
-    env = of.env if isinstance(of, RunningHub) else of
-    certificate = Path(env["HUB_EXCHANGE_CERT_FILE"]).read_text()
+def _partner(env: dict[str, str], code: str, url: str, **agreed: Any) -> Partner:
+    """The partner ``code`` as the other hub configures it: its signing certificate, its
+    endpoint, and its TLS certificate as the CA that endpoint is verified with."""
     return Partner(
         code=code,
         name=f"{code} customs",
-        certificates=(certificate,),
+        certificates=(Path(env["HUB_EXCHANGE_CERT_FILE"]).read_text(),),
         endpoint=f"{url}/v1/exchange",
+        tls_ca=env["TEST_TLS_CERT"],
         **agreed,
     )
 
@@ -148,7 +156,7 @@ def hubs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningHub,
             _partner(
                 tr_env,
                 "TR",
-                f"http://127.0.0.1:{tr_port}",
+                f"https://127.0.0.1:{tr_port}",
                 assistance=MutualAssistance(
                     valid_from=since,
                     sends=(MessageKind.RISK_WARNING, MessageKind.RISK_FEEDBACK),
@@ -164,7 +172,7 @@ def hubs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningHub,
             _partner(
                 bg_env,
                 "BG",
-                f"http://127.0.0.1:{bg_port}",
+                f"https://127.0.0.1:{bg_port}",
                 assistance=MutualAssistance(
                     valid_from=since,
                     sends=(MessageKind.PRE_ARRIVAL, MessageKind.RISK_FEEDBACK),
@@ -182,37 +190,53 @@ def hubs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningHub,
         yield started[0], started[1]
     finally:
         for hub in started:
+            hub.client.close()
             hub.process.terminate()
             try:
                 hub.process.wait(10)
             except subprocess.TimeoutExpired:
                 hub.process.kill()
+                hub.process.wait()
 
 
 def _start_on(code: str, folder: Path, env: dict[str, str], port: int) -> RunningHub:
     """``hub serve`` on ``port`` (chosen before the partners were configured), once healthy."""
     with (folder / "serve.log").open("wb") as log:  # the child keeps its own descriptor
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "hub"), "serve", "--port", str(port)],
+            [
+                str(Path(sys.executable).parent / "hub"),
+                "serve",
+                "--port",
+                str(port),
+                "--tls-cert",
+                env["TEST_TLS_CERT"],
+                "--tls-key",
+                env["TEST_TLS_KEY"],
+            ],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=folder,
         )
-    url = f"http://127.0.0.1:{port}"
+    url = f"https://127.0.0.1:{port}"
+    client = httpx.Client(
+        verify=ssl.create_default_context(cafile=env["TEST_TLS_CERT"]), timeout=30
+    )
     end = time.monotonic() + WAIT_S
     while True:
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+            if client.get(f"{url}/healthz", timeout=1).status_code == 200:
                 break
         except httpx.HTTPError:
             pass
         if process.poll() is not None or time.monotonic() > end:
             process.kill()
+            process.wait()
+            client.close()
             raise AssertionError((folder / "serve.log").read_text())
         time.sleep(0.1)
     tokens = SigningKey.load(Path(env["HUB_TOKEN_KEY_FILE"]))
-    return RunningHub(code, url, folder, env, process, tokens)
+    return RunningHub(code, url, folder, client, env, process, tokens)
 
 
 def _eventually(what: str, probe: Callable[[], Any], hubs: tuple[RunningHub, ...]) -> Any:
@@ -228,14 +252,14 @@ def _eventually(what: str, probe: Callable[[], Any], hubs: tuple[RunningHub, ...
 
 
 def _messages(hub: RunningHub, **query: str) -> list[dict[str, Any]]:
-    response = httpx.get(f"{hub.url}/v1/exchange/messages", params=query, headers=hub.jtc)
+    response = hub.client.get(f"{hub.url}/v1/exchange/messages", params=query, headers=hub.jtc)
     assert response.status_code == 200, response.text
     found: list[dict[str, Any]] = response.json()["messages"]
     return found
 
 
 def _send(hub: RunningHub, message: Any) -> str:
-    response = httpx.post(
+    response = hub.client.post(
         f"{hub.url}/v1/exchange/send",
         content=to_bytes(message),
         headers={**hub.jtc, "Content-Type": "application/xml"},
@@ -294,7 +318,7 @@ def test_pre_arrival_data_from_tr_meets_the_lorry_declared_in_bg(
         .replace(b"2024-03-08T03:30:00+02:00", stamp.encode())
     )
     trader = bg.token(Role.TRADER, parties=("TR4560012345",))
-    response = httpx.post(
+    response = bg.client.post(
         f"{bg.url}/v1/declarations",
         content=report,
         headers={**trader, "Content-Type": "application/xml"},
@@ -305,7 +329,7 @@ def test_pre_arrival_data_from_tr_meets_the_lorry_declared_in_bg(
     decision_url = f"{bg.url}/v1/declarations/{declaration_id}/decision"
 
     def decided() -> Any:
-        response = httpx.get(decision_url, headers=bg.jtc)
+        response = bg.client.get(decision_url, headers=bg.jtc)
         return response.json() if response.status_code == 200 else None
 
     decision = _eventually("BG decides on the lorry", decided, hubs)
@@ -332,7 +356,7 @@ def test_a_warning_from_bg_and_tr_s_feedback_on_it(hubs: tuple[RunningHub, Runni
         lambda: _messages(tr, direction="in", kind="risk-warning"),
         hubs,
     )
-    alerts = httpx.get(f"{tr.url}/v1/alerts", headers=tr.jtc).json()["alerts"]
+    alerts = tr.client.get(f"{tr.url}/v1/alerts", headers=tr.jtc).json()["alerts"]
     assert [a["subject"] for a in alerts if a["kind"] == "risk-warning"] == ["BG/BG-RIF-0001"]
 
     feedback = RiskFeedback(
@@ -356,7 +380,9 @@ def test_bg_sends_its_aeo_register_to_tr_under_the_mra(
     hubs: tuple[RunningHub, RunningHub],
 ) -> None:
     bg, tr = hubs
-    response = httpx.post(f"{bg.url}/v1/exchange/aeo-list", json={"partner": "TR"}, headers=bg.jtc)
+    response = bg.client.post(
+        f"{bg.url}/v1/exchange/aeo-list", json={"partner": "TR"}, headers=bg.jtc
+    )
     assert response.status_code == 202, response.text
     assert response.json()["entries"] == 1
     _eventually(
@@ -381,7 +407,7 @@ def test_a_message_one_hub_did_not_sign_is_refused_by_the_other(
             outcome=ControlOutcome.NO_FINDING,
         )
     )
-    response = httpx.post(
+    response = bg.client.post(
         f"{bg.url}/v1/exchange", content=unsigned, headers={"Content-Type": "application/xml"}
     )
     assert response.status_code == 403

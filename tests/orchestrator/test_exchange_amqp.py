@@ -10,7 +10,6 @@ the services the broker tests are skipped, except under CI (env ``CI``).
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import os
 import signal
 import socket
@@ -26,10 +25,6 @@ from typing import NoReturn, TypeVar
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from kombu.connection import Connection
 from kombu.entity import Exchange, Queue
 from typer.testing import CliRunner
@@ -47,6 +42,7 @@ from hub.settings import Settings
 from hub.store import Store
 from tests.exchange.pre_arrival_builders import pre_arrival
 from tests.postgres import scratch_schema
+from tests.tls import localhost_tls
 
 BROKER_URL = os.environ.get("HUB_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 POSTGRES_URL = os.environ.get(
@@ -335,38 +331,6 @@ def test_a_worker_delivers_our_signed_message_to_a_partners_queue(
 # -- hub serve over HTTPS -----------------------------------------------------
 
 
-def _tls_pair(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 (in its SAN) and its key."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = folder / "tls-cert.pem", folder / "tls-key.pem"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -378,7 +342,7 @@ def test_hub_serve_takes_partner_messages_over_https_only(tmp_path: Path) -> Non
     them, _, _ = _identity(THEM, tmp_path)
     with Store.open(database, migrate=True) as store:
         store.record_partner(_partner(them), actor="test", at=datetime.now(UTC))
-    cert, key = _tls_pair(tmp_path)
+    cert, key = localhost_tls(tmp_path)
     port = _free_port()
     trusted = ssl.create_default_context(cafile=str(cert))
     args = ["serve", "--port", str(port), "--tls-cert", str(cert), "--tls-key", str(key)]
@@ -407,7 +371,7 @@ def test_hub_serve_takes_partner_messages_over_https_only(tmp_path: Path) -> Non
 
 
 def test_hub_serve_refuses_a_tls_certificate_without_its_key(tmp_path: Path) -> None:
-    cert, key = _tls_pair(tmp_path)
+    cert, key = localhost_tls(tmp_path)
     for given in (["--tls-cert", str(cert)], ["--tls-key", str(key)]):
         result = CliRunner().invoke(cli, ["serve", *given])
         assert result.exit_code == 2
