@@ -54,7 +54,7 @@ from hub.exchange.messages import AeoList, ExchangeMessage, Header, MessageKind
 from hub.exchange.reception import Received, ReceptionPolicy, receive
 from hub.exchange.risk import findings_to_share, warning_from_finding, warning_from_profile
 from hub.exchange.wire import from_bytes
-from hub.model.declaration import Declaration, DeclarationKind
+from hub.model.declaration import Declaration, DeclarationFunction, DeclarationKind
 from hub.model.finding import Finding
 from hub.rules.registry import ProfileRegistry
 from hub.settings import Settings
@@ -300,7 +300,8 @@ class Liaison:
         """What partners' data says about ``declaration``, to write as it is accepted.
 
         An import (or pre-arrival) declaration is matched with the unmatched
-        pre-arrival data of its movement; any declaration is looked up among
+        pre-arrival data of its movement (an amendment also with what the
+        declaration it amends matched); any declaration is looked up among
         the consignments partners asked us to watch. ``None`` when neither
         finds anything (the accept writes nothing more).
         """
@@ -310,7 +311,10 @@ class Liaison:
         matched: tuple[int, str] | None = None
         if declaration.kind in (DeclarationKind.IMPORT, DeclarationKind.PRE_ARRIVAL, None):
             candidates = self.store.pre_arrival_candidates(
-                keys.means, keys.references, departed_after=now - self.tolerance.window
+                keys.means,
+                keys.references,
+                departed_after=now - self.tolerance.window,
+                matched_to=self._amended(declaration),
             )
             pre = best_match(declaration, [c.pre_arrival for c in candidates], self.tolerance)
             if pre is not None:
@@ -443,6 +447,15 @@ class Liaison:
             for m in self.store.exchange_messages(direction="in", kind=kind.value, limit=500)
             if any((m.partner, ref) in ours for ref in m.refers_to)
         ]
+
+    def _amended(self, declaration: Declaration) -> list[str]:
+        """The declarations an amendment amends (same submitter and reference), whose
+        pre-arrival data it must still be compared with; none for an original."""
+        reference = declaration.functional_reference
+        if declaration.function is not DeclarationFunction.AMENDMENT or reference is None:
+            return []
+        earlier = self.store.declarations_by_reference(declaration.submitter, reference)
+        return [d for d in earlier if d != declaration.id]
 
     # Every relay round
 

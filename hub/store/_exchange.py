@@ -486,22 +486,28 @@ class ExchangeMixin(AuditTrailMixin):
             return _insert_or_find(c, PRE_ARRIVALS.name, row, ("partner", "message_id"))
 
     def pre_arrival_candidates(
-        self, means_ids: Collection[str], references: Collection[str], departed_after: datetime
+        self,
+        means_ids: Collection[str],
+        references: Collection[str],
+        departed_after: datetime,
+        matched_to: Collection[str] = (),
     ) -> list[StoredPreArrival]:
         """Pre-arrival data an import declaration may match, latest departure first.
 
         Those not yet matched whose means of transport is among ``means_ids``
-        and that departed after ``departed_after``, and those whose declaration
+        and that departed after ``departed_after``; those whose declaration
         reference is among ``references`` (matched or not: a reference names
         its pre-arrival, even one an earlier version of the declaration
-        took). Identifiers are compared normalised.
+        took); and those ``matched_to`` one of the given declarations (the
+        ones an amendment amends). Identifiers are compared normalised.
         """
         params = {
             "means_ids": _identifiers(means_ids),
             "departed_after": departed_after,
             "references": _identifiers(references),
+            "matched_to": list(matched_to),
         }
-        if not params["means_ids"] and not params["references"]:
+        if not params["means_ids"] and not params["references"] and not matched_to:
             return []
         with self._reading() as conn:
             rows = conn.execute(PRE_ARRIVAL_CANDIDATES, params).mappings().all()

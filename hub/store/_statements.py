@@ -310,6 +310,7 @@ PRE_ARRIVAL_CANDIDATES = (
             & (_P.means_id.in_(bindparam("means_ids", expanding=True)))
             & (_P.departed_at > bindparam("departed_after")),
             _P.declaration_reference.in_(bindparam("references", expanding=True)),
+            _P.matched_declaration.in_(bindparam("matched_to", expanding=True)),
         )
     )
     .order_by(_P.departed_at.desc(), _P.id)

@@ -542,7 +542,9 @@ class PreArrivalRecord(Base):
     departed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     document: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    matched_declaration: Mapped[str | None] = mapped_column(ForeignKey("declarations.id"))
+    matched_declaration: Mapped[str | None] = mapped_column(
+        ForeignKey("declarations.id"), index=True
+    )
     matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

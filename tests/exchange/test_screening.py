@@ -276,11 +276,6 @@ def test_a_message_to_a_partner_is_delivered_retried_or_given_up(
     assert b"<ds:Signature" in server.received[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an amendment is a new declaration: the pre-arrival its original matched by means "
-    "of transport is no longer a candidate (only unmatched ones are), so the mismatch is lost",
-)
 def test_an_amendment_still_disagreeing_keeps_the_pre_arrival_finding(
     hub: Hub, rs: PartnerKeys
 ) -> None:

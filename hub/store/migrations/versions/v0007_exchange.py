@@ -141,6 +141,7 @@ def upgrade() -> None:
         "ix_pre_arrivals_declaration_reference", "pre_arrivals", ["declaration_reference"]
     )
     op.create_index("ix_pre_arrivals_departed_at", "pre_arrivals", ["departed_at"])
+    op.create_index("ix_pre_arrivals_matched_declaration", "pre_arrivals", ["matched_declaration"])
     op.create_table(
         "watches",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
