@@ -26,12 +26,19 @@ module per concept, each a mixin over :class:`~hub.store._transactions.Transacti
   append every audited write makes in its own transaction);
 - ``_outbox``: what is still to publish (``unpublished``, ``undecided``,
   ``mark_published``, ``bump_attempts``);
-- ``_exchange``: partner administrations, the messages exchanged with them
-  (replay-guarded, byte for byte, with their deliveries and refusals) and
-  what they leave: pre-arrival data, watches, partner findings, partners'
-  AEO lists, JTC alerts (``record_partner``, ``accept_exchange``,
-  ``record_outbound``, ``add_pre_arrival``, ``watches_matching``,
-  ``raise_alert``, ... listed in :class:`~hub.store._exchange.ExchangeMixin`);
+- ``_exchange``: partner administrations and the messages exchanged with
+  them, replay-guarded and kept byte for byte, with their deliveries and
+  refusals (``record_partner``, ``partners``, ``accept_exchange``,
+  ``record_refusal``, ``record_outbound``, ``record_delivery``,
+  ``undelivered``, ``exchange_messages``, ... listed in
+  :class:`~hub.store._exchange.ExchangeMixin`);
+- ``_partner_data``: what accepted messages leave behind: pre-arrival data,
+  watches, partner findings, partners' AEO lists, JTC alerts
+  (``add_pre_arrival``, ``pre_arrival_candidates``, ``watches_matching``,
+  ``add_partner_findings``, ``add_partner_aeo_list``, ``raise_alert``,
+  ``acknowledge_alert``, ... listed in
+  :class:`~hub.store._partner_data.PartnerDataMixin`); both write their rows
+  once on their natural key through ``_rows``;
 - ``_statements``: the tables and every statement built once at import;
   ``_transactions``: the engine and the read-write and read-only transactions.
 

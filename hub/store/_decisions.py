@@ -21,7 +21,7 @@ from hub.errors import ConflictingRecord, StoreError, VersionGap
 from hub.store._answers import answers_of, keep_answer
 from hub.store._audit_trail import HUB_ACTOR, AuditTrailMixin
 from hub.store._examinations import book, books, office_capacity
-from hub.store._exchange import partner_findings_of
+from hub.store._partner_data import partner_findings_of
 from hub.store._statements import (
     DECIDED_AMONG,
     DECISION_HISTORY,

@@ -46,6 +46,7 @@ from hub.store._examinations import ExaminationsMixin
 from hub.store._exchange import ExchangeMixin
 from hub.store._officers import OfficersMixin
 from hub.store._outbox import OutboxMixin
+from hub.store._partner_data import PartnerDataMixin
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
 from hub.store.settings import database_url
@@ -61,6 +62,7 @@ class Store(
     ExaminationsMixin,
     OfficersMixin,
     ExchangeMixin,
+    PartnerDataMixin,
     AuditTrailMixin,
     OutboxMixin,
 ):
