@@ -20,7 +20,8 @@ import typer
 from hub._cli_audit import audit_app
 from hub._cli_db import db_app
 from hub._cli_demo import demo
-from hub._cli_exchange import exchange_app, partner_app
+from hub._cli_exchange import exchange_app
+from hub._cli_partner import partner_app
 from hub._cli_profiles import profiles_app
 from hub._cli_serve import serve, worker
 from hub._cli_token import token_app
