@@ -417,7 +417,7 @@ class ProfileBacktestRecord(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-# The exchange with partner administrations (hub.store._exchange).
+# The exchange with partner administrations (hub.store._exchange, hub.store._partner_data).
 
 
 class PartnerRecord(Base):
