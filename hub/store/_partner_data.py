@@ -51,6 +51,7 @@ from hub.store._statements import (
     PARTNER_FINDINGS_OF,
     PARTNER_FINDINGS_ON,
     PRE_ARRIVAL_CANDIDATES,
+    PRE_ARRIVAL_CANDIDATES_OF_AMENDMENT,
     PRE_ARRIVALS,
     UNMATCHED_PRE_ARRIVALS,
     UNMATCHED_PRE_ARRIVALS_NOT_ALERTED,
@@ -152,8 +153,9 @@ class PartnerDataMixin(AuditTrailMixin):
         }
         if not params["means_ids"] and not params["references"] and not matched_to:
             return []
+        statement = PRE_ARRIVAL_CANDIDATES_OF_AMENDMENT if matched_to else PRE_ARRIVAL_CANDIDATES
         with self._reading() as conn:
-            rows = conn.execute(PRE_ARRIVAL_CANDIDATES, params).mappings().all()
+            rows = conn.execute(statement, params).mappings().all()
         return _pre_arrivals(rows)
 
     def unmatched_pre_arrivals(

@@ -94,6 +94,7 @@ __all__ = [
     "PARTNER_FINDINGS_ON",
     "PRE_ARRIVALS",
     "PRE_ARRIVAL_CANDIDATES",
+    "PRE_ARRIVAL_CANDIDATES_OF_AMENDMENT",
     "RAW_MESSAGE",
     "REFUSALS",
     "REQUESTS",
@@ -302,14 +303,23 @@ DELIVERIES_OF = (
     .order_by(DELIVERIES.c.attempt, DELIVERIES.c.id)
 )
 _P = PRE_ARRIVALS.c
+_MOVEMENT = (
+    (_P.matched_declaration.is_(None))
+    & (_P.means_id.in_(bindparam("means_ids", expanding=True)))
+    & (_P.departed_at > bindparam("departed_after"))
+)
+_CITED = _P.declaration_reference.in_(bindparam("references", expanding=True))
 PRE_ARRIVAL_CANDIDATES = (
+    select(PRE_ARRIVALS).where(or_(_MOVEMENT, _CITED)).order_by(_P.departed_at.desc(), _P.id)
+)
+# An amendment also meets what the declarations it amends matched (rare: its own
+# statement, so the common one keeps its two-index plan).
+PRE_ARRIVAL_CANDIDATES_OF_AMENDMENT = (
     select(PRE_ARRIVALS)
     .where(
         or_(
-            (_P.matched_declaration.is_(None))
-            & (_P.means_id.in_(bindparam("means_ids", expanding=True)))
-            & (_P.departed_at > bindparam("departed_after")),
-            _P.declaration_reference.in_(bindparam("references", expanding=True)),
+            _MOVEMENT,
+            _CITED,
             _P.matched_declaration.in_(bindparam("matched_to", expanding=True)),
         )
     )
