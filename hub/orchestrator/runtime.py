@@ -135,6 +135,7 @@ class Orchestrator:
         self._relay_lock = threading.Lock()
         self._marks_lock = threading.Lock()
         self._published: list[int] = []  # outbox entries published, marked in batches
+        self._flush_lock = threading.Lock()
         self._deadlines_lock = threading.Lock()
         # (longest deadline passes, declaration id, started_at) of the declarations started here
         self._deadlines: list[tuple[datetime, str, str]] = []
@@ -195,19 +196,23 @@ class Orchestrator:
     def flush_published(self) -> int:
         """Mark the entries :meth:`publish_accepted` published; how many were marked.
 
-        Never raises: on a store failure the ids are kept for the next flush.
+        Flushes run one at a time: when this returns, every entry published
+        before the call is marked, even one another thread's flush (the
+        relay's tick) had taken. Never raises: on a store failure the ids are
+        kept for the next flush.
         """
-        with self._marks_lock:
-            ids, self._published = self._published, []
-        if not ids:
-            return 0
-        try:
-            return self.store.mark_published(ids, self.clock())
-        except Exception as exc:
+        with self._flush_lock:
             with self._marks_lock:
-                self._published[:0] = ids
-            log.warning("%d outbox entries not marked, will retry: %s", len(ids), exc)
-            return 0
+                ids, self._published = self._published, []
+            if not ids:
+                return 0
+            try:
+                return self.store.mark_published(ids, self.clock())
+            except Exception as exc:
+                with self._marks_lock:
+                    self._published[:0] = ids
+                log.warning("%d outbox entries not marked, will retry: %s", len(ids), exc)
+                return 0
 
     def relay_once(self, limit: int = 100) -> int:
         """Publish unpublished outbox entries and mark them; how many were published.
