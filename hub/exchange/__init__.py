@@ -8,7 +8,8 @@ Pure parts: :mod:`~hub.exchange.messages` (the five kinds of message),
 consignments), :mod:`~hub.exchange.risk` (warnings in and out),
 :mod:`~hub.exchange.aeo_lists` (AEO lists in and out). At the edges:
 :mod:`~hub.exchange.reception` (trust, or refuse, and keep),
-:mod:`~hub.exchange.dispatch` (sign and deliver) and
+:mod:`~hub.exchange.dispatch` (sign and deliver),
+:mod:`~hub.exchange.amqp_inbox` (partners' messages from the broker) and
 :mod:`~hub.exchange.liaison` (all of it for the running hub).
 """
 
