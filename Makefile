@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 
 # Debian packages some tests drive as programs, and a file each one installs: when any
 # file is missing, every package is installed (as root, or through sudo).
-SYSTEM_PACKAGES := xmlsec1
-SYSTEM_FILES    := /usr/bin/xmlsec1
+SYSTEM_PACKAGES := xmlsec1 chromium chromium-driver
+SYSTEM_FILES    := /usr/bin/xmlsec1 /usr/bin/chromium /usr/bin/chromedriver
 
 system-packages:
 	@missing=""; for f in $(SYSTEM_FILES); do test -e "$$f" || missing="$$missing $$f"; done; \
