@@ -1,14 +1,15 @@
 """Officers' acts on a decided declaration: control results, re-routings, examination moves.
 
 Each act is kept with its audit record in one transaction. An act that makes
-a new decision version (a re-routing, a move) makes it from the latest one
-under the declaration's lock (:meth:`OfficersMixin._next_version`), so an
-answer saved meanwhile is never lost and two acts never make one version.
+a new decision version (a re-routing, a move, a control result that releases
+or holds the goods) makes it from the latest one under the declaration's
+lock (:meth:`OfficersMixin._next_version`), so an answer saved meanwhile is
+never lost and two acts never make one version.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -25,21 +26,38 @@ from hub.store._examinations import book, books, office_capacity
 from hub.store._statements import (
     APPROVALS,
     DECISIONS,
-    LATEST_VERSION,
     LOCK_DECLARATION,
     LOCK_OFFICE,
     REQUESTS,
     RESULTS,
 )
 
-__all__ = ["OfficersMixin"]
+__all__ = ["NextVersion", "OfficersMixin"]
+
+NextVersion = Callable[[Decision, Sequence[ControlResult]], Decision | None]
+"""Makes the version a control result moves the decision on to (release after control)."""
 
 
 class OfficersMixin(AuditTrailMixin):
     """Recording what officers did and decided, and reading it back."""
 
-    def record_control_result(self, result: ControlResult, *, actor: str) -> int:
-        """Keep what a control found (insert-only, audited); its id."""
+    def record_control_result(
+        self,
+        result: ControlResult,
+        *,
+        actor: str,
+        next_version: NextVersion | None = None,
+    ) -> int:
+        """Keep what a control found (insert-only, audited); its id.
+
+        ``next_version`` (release after control) is given the latest decision
+        and every result on the declaration, this one last, inside the
+        transaction and under the declaration's lock; the version it returns
+        (``None``: nothing changes) is stored with the result and named in
+        its audit record. Two results recorded at once are thus serialised:
+        the second sees the first and its version, and never makes the same
+        version again. Whatever it raises leaves nothing stored.
+        """
         row = {
             "declaration_id": result.declaration_id,
             "decision_version": result.decision_version,
@@ -51,31 +69,43 @@ class OfficersMixin(AuditTrailMixin):
         with self._transaction() as conn:
             if conn.scalar(LOCK_DECLARATION, {"id": result.declaration_id}) is None:
                 raise StoreError(f"{result.declaration_id}: no such declaration")
-            latest = conn.scalar(LATEST_VERSION, {"declaration_id": result.declaration_id})
-            if latest is None or result.decision_version > latest:
+            latest = latest_stored(conn, result.declaration_id)
+            if latest is None or result.decision_version > latest.version:
                 raise StoreError(
                     f"{result.declaration_id} has no decision version {result.decision_version}"
                 )
             result_id = int(conn.scalar(insert(RESULTS).returning(RESULTS.c.id), row))
+            made = None
+            if next_version is not None:
+                made = next_version(latest, _results_of(conn, result.declaration_id))
+            detail: dict[str, Any] = {
+                "id": result_id,
+                "agency": result.agency,
+                "outcome": result.outcome.value,
+            }
+            if made is not None:
+                if made.declaration_id != result.declaration_id:
+                    raise StoreError(
+                        f"a decision on {made.declaration_id} given for {result.declaration_id}"
+                    )
+                check_follows(made, latest.version)
+                conn.execute(insert(DECISIONS), decision_row(made))
+                book(conn, made, booked_before=books(latest))
+                detail |= {"version": made.version, "released": made.released}
             self._append_audit(
                 conn,
                 actor=actor,
                 action="control-result",
                 subject=result.declaration_id,
-                detail={"id": result_id, "agency": result.agency, "outcome": result.outcome.value},
+                detail=detail,
                 at=result.recorded_at,
             )
         return result_id
 
     def control_results(self, declaration_id: str) -> list[ControlResult]:
         """Every control result recorded on a declaration, oldest first."""
-        query = (
-            select(RESULTS.c.result_json)
-            .where(RESULTS.c.declaration_id == declaration_id)
-            .order_by(RESULTS.c.id)
-        )
         with self._reading() as conn:
-            return [ControlResult.model_validate_json(t) for t in conn.scalars(query)]
+            return _results_of(conn, declaration_id)
 
     def request_raise(self, request: RaiseRequest, *, actor: str) -> int:
         """Keep a raise request until a second officer approves it (audited); its id."""
@@ -247,3 +277,12 @@ class OfficersMixin(AuditTrailMixin):
         conn.execute(insert(DECISIONS), decision_row(decision))
         book(conn, decision, booked_before=books(latest))
         return decision
+
+
+def _results_of(conn: Connection, declaration_id: str) -> list[ControlResult]:
+    query = (
+        select(RESULTS.c.result_json)
+        .where(RESULTS.c.declaration_id == declaration_id)
+        .order_by(RESULTS.c.id)
+    )
+    return [ControlResult.model_validate_json(t) for t in conn.scalars(query)]
