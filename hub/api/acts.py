@@ -15,6 +15,7 @@ what the principal may *do* (:func:`~hub.access.may`) and raises:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.access import Action, Principal, Role, may
 from hub.api.views import Visible
 from hub.decision import Decision, Officer
+from hub.decision.release import after_control
 from hub.decision.rerouting import RaiseRequest, approve_raise, lower, request_raise
 from hub.errors import AccessDenied, HubError
 from hub.feedback import ControlOutcome, ControlResult, Quantity
@@ -106,7 +108,14 @@ def _latest(hub: Hub, declaration_id: str) -> Decision:
 def record_result(
     hub: Hub, principal: Principal, visible: Visible, body: ControlResultIn
 ) -> tuple[int, ControlResult]:
-    """Keep what an agency's control found; its id and the result as stored."""
+    """Keep what an agency's control found; its id and the result as stored.
+
+    The decision moves on with it, in the same transaction: the agency may
+    proceed (no finding, a settled discrepancy) or holds the goods (seizure,
+    detention), and once every concerned agency may proceed the new version
+    is released (:func:`~hub.decision.release.after_control`). The hub's
+    clock dates both.
+    """
     acting_officer(principal)
     declaration_id = visible.declaration.id
     agency = body.agency or principal.agency
@@ -119,6 +128,7 @@ def record_result(
     latest = hub.decision(declaration_id)
     if latest is None or body.decision_version > latest.version:
         raise StillAssessing(f"{declaration_id} has no decision version {body.decision_version}")
+    now = hub.orchestrator.clock()
     result = ControlResult(
         declaration_id=declaration_id,
         decision_version=body.decision_version,
@@ -132,9 +142,16 @@ def record_result(
         currency=body.currency,
         notes=body.notes,
         findings=tuple(body.findings),
-        recorded_at=datetime.now(UTC),
+        recorded_at=now,
     )
-    return hub.store.record_control_result(result, actor=principal.actor), result
+
+    def moved_on(latest: Decision, results: Sequence[ControlResult]) -> Decision | None:
+        return after_control(latest, results, now=now)
+
+    result_id = hub.store.record_control_result(
+        result, actor=principal.actor, next_version=moved_on
+    )
+    return result_id, result
 
 
 def ask_raise(
