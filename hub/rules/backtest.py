@@ -4,8 +4,9 @@ Before a profile selects real goods, it is run over historical declarations
 (WCO risk management cycle, step 7): how many declarations and items it hits,
 what share of the traffic that is, where (office) and on what (commodity), and
 which channels the profiles together would have asked for. The hit rate (how
-many of the controls it caused found something) needs control results; where
-they are not given it is reported as unknown, never estimated.
+many of the controls it caused found something) and the value recovered need
+control outcomes (:mod:`hub.rules.outcomes`); where they are not given they
+are reported as unknown, never estimated.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
@@ -22,6 +24,7 @@ from hub.model.declaration import Declaration
 from hub.model.finding import Finding, RequestedChannel
 from hub.routing import route, view_for
 from hub.rules.lifecycle import rules_hash
+from hub.rules.outcomes import Outcome
 from hub.rules.profile import ProfileStatus, RiskProfile, Validity
 from hub.rules.reference import ReferenceData
 from hub.rules.ruleset import RuleSet
@@ -54,7 +57,9 @@ class ProfileHits(_Result):
     ``rules_hash`` ties the figures to the rules evaluated, so a registry can
     refuse to count this back-test for a version with other rules.
     ``hit_rate`` is detections / controls over the hit declarations whose
-    control outcome is known; ``None`` when none is known.
+    control outcome is known; ``None`` when none is known. ``value_recovered``
+    adds up what those controls recovered. ``hit_ids`` names the declarations
+    hit, so two profiles can be compared on the same history.
     """
 
     profile_id: str
@@ -71,6 +76,8 @@ class ProfileHits(_Result):
     controls_known: int  # hit declarations whose control outcome is known
     detections: int  # of those, controls that found an offence
     hit_rate: float | None  # None: unknown
+    value_recovered: Decimal = Decimal(0)  # over hit declarations with a known outcome
+    hit_ids: tuple[str, ...] = ()  # the declarations hit, in the order back-tested
 
     @property
     def hit_rate_text(self) -> str:
@@ -112,6 +119,7 @@ class BacktestResult(_Result):
                 f"{h.profile_id} v{h.version} ({h.owner}, {h.channel.value}):"
                 f" {h.declarations} declaration(s) hit ({h.hit_share:.1%}),"
                 f" {h.items} item(s) ({h.item_share:.1%}), hit rate {h.hit_rate_text}"
+                + (f", value recovered {h.value_recovered:,.2f}" if h.controls_known else "")
             )
             out.append(f"  per office:    {_table(h.by_office, top)}")
             out.append(f"  per commodity: {_table(h.by_commodity, top)}")
@@ -136,6 +144,8 @@ class _Tally:
     by_commodity: Counter[str] = field(default_factory=Counter)
     controls: int = 0
     detections: int = 0
+    value: Decimal = Decimal(0)
+    ids: list[str] = field(default_factory=list)
 
 
 def _office_of(declaration: Declaration) -> str:
@@ -168,7 +178,8 @@ def backtest(
     references: ReferenceData,
     *,
     at: datetime | None = None,
-    outcomes: Mapping[str, bool] | None = None,
+    outcomes: Mapping[str, Outcome | bool] | None = None,
+    owner_outcomes: Mapping[str, Mapping[str, Outcome | bool]] | None = None,
     agencies: Mapping[str, AgencySpec] | None = None,
 ) -> BacktestResult:
     """Run ``profiles`` (whatever their status) over ``declarations`` and count what they hit.
@@ -176,9 +187,12 @@ def backtest(
     ``at``: judge validity windows at that moment; ``None`` (the default)
     ignores them, since a back-test asks what the rules select, and a new
     profile's window usually starts after the history it is tested on.
-    ``outcomes`` maps a declaration id to whether its control found an
-    offence (discrepancy, seizure, duty recovered); a hit rate is computed
-    only over hit declarations whose outcome is given. A finding on the
+    ``outcomes`` maps a declaration id to what its control found (an
+    :class:`Outcome`, or just whether it found an offence); ``owner_outcomes``
+    does so per owning agency, and a profile whose owner is a key of it reads
+    that map instead (an agency's own controls judge its profiles). Hit rate
+    and value recovered are computed only over hit declarations whose outcome
+    is given. A finding on the
     declaration as a whole counts every goods item of it. ``agencies``: when
     given, each profile sees only what routing would show its owner (the
     owner's goods items, nothing for a declaration not routed to it), exactly
@@ -201,7 +215,7 @@ def backtest(
         for owner, owned in by_owner.items()
     }
     tallies = {p.key: _Tally() for p in profiles}
-    known = outcomes or {}
+    known = {p.key: _known(p.owner, outcomes, owner_outcomes) for p in profiles}
     n_declarations = n_items = n_outcomes = audit = 0
     offices: Counter[str] = Counter()
     commodities: Counter[str] = Counter()
@@ -213,8 +227,7 @@ def backtest(
         offices[office] += 1
         code = {i.sequence: i.commodity_code or _UNKNOWN for i in declaration.goods_items}
         commodities.update(code.values())
-        outcome = known.get(declaration.id)
-        n_outcomes += outcome is not None
+        n_outcomes += any(declaration.id in k for k in known.values())
         worst, blue, counted = 0, False, set()
         for finding in _findings(rules, declaration, agencies, at or _moment(declaration)):
             key = (finding.profile_id or "", finding.profile_version or 0)
@@ -227,9 +240,12 @@ def backtest(
             tally.items += len(sequences)
             tally.by_office[office] += 1
             tally.by_commodity.update(code.get(s, _UNKNOWN) for s in sequences)
+            tally.ids.append(declaration.id)
+            outcome = known[key].get(declaration.id)
             if outcome is not None:
                 tally.controls += 1
-                tally.detections += outcome
+                tally.detections += outcome.found
+                tally.value += outcome.value_recovered
             blue |= finding.channel is RequestedChannel.BLUE
             worst = max(worst, _SEVERITY.get(finding.channel, 0))
         mix[_GOODS_CHANNELS[worst]] += 1
@@ -247,6 +263,15 @@ def backtest(
             _hits(profile, tallies[profile.key], n_declarations, n_items) for profile in profiles
         ),
     )
+
+
+def _known(
+    owner: str,
+    outcomes: Mapping[str, Outcome | bool] | None,
+    owner_outcomes: Mapping[str, Mapping[str, Outcome | bool]] | None,
+) -> dict[str, Outcome]:
+    given = (owner_outcomes or {}).get(owner, outcomes) or {}
+    return {d: o if isinstance(o, Outcome) else Outcome(found=o) for d, o in given.items()}
 
 
 def _findings(
@@ -280,4 +305,6 @@ def _hits(profile: RiskProfile, tally: _Tally, declarations: int, items: int) ->
         controls_known=tally.controls,
         detections=tally.detections,
         hit_rate=_share(tally.detections, tally.controls) if tally.controls else None,
+        value_recovered=tally.value,
+        hit_ids=tuple(tally.ids),
     )

@@ -167,6 +167,16 @@ class DeclarationsMixin(AuditTrailMixin):
         self._remember(declaration)
         return declaration
 
+    def declarations_accepted(self, start: datetime, end: datetime) -> list[Declaration]:
+        """The declarations accepted in ``[start, end)``, in the order accepted (back-tests)."""
+        query = (
+            select(DECLARATIONS.c.declaration_json)
+            .where(DECLARATIONS.c.accepted_at >= start, DECLARATIONS.c.accepted_at < end)
+            .order_by(DECLARATIONS.c.accepted_at, DECLARATIONS.c.id)
+        )
+        with self._reading() as conn:
+            return [Declaration.model_validate_json(text) for text in conn.scalars(query)]
+
     def _remember(self, declaration: Declaration) -> None:
         if len(self._declarations) >= _DECLARATION_CACHE:
             self._declarations.pop(next(iter(self._declarations)), None)

@@ -34,6 +34,8 @@ from hub.store._statements import (
 
 __all__ = ["NextVersion", "OfficersMixin"]
 
+_CHUNK = 1000  # declaration ids per query: well under SQLite's limit of bound parameters
+
 NextVersion = Callable[[Decision, Sequence[ControlResult]], Decision | None]
 """Makes the version a control result moves the decision on to (release after control)."""
 
@@ -106,6 +108,23 @@ class OfficersMixin(AuditTrailMixin):
         """Every control result recorded on a declaration, oldest first."""
         with self._reading() as conn:
             return _results_of(conn, declaration_id)
+
+    def control_results_of(self, declaration_ids: Sequence[str]) -> dict[str, list[ControlResult]]:
+        """The control results of each of ``declaration_ids`` that has one, oldest first."""
+        found: dict[str, list[ControlResult]] = {}
+        ids = list(dict.fromkeys(declaration_ids))
+        with self._reading() as conn:
+            for start in range(0, len(ids), _CHUNK):
+                query = (
+                    select(RESULTS.c.declaration_id, RESULTS.c.result_json)
+                    .where(RESULTS.c.declaration_id.in_(ids[start : start + _CHUNK]))
+                    .order_by(RESULTS.c.id)
+                )
+                for declaration_id, text in conn.execute(query):
+                    found.setdefault(declaration_id, []).append(
+                        ControlResult.model_validate_json(text)
+                    )
+        return found
 
     def request_raise(self, request: RaiseRequest, *, actor: str) -> int:
         """Keep a raise request until a second officer approves it (audited); its id."""
