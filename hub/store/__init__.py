@@ -39,6 +39,10 @@ module per concept, each a mixin over :class:`~hub.store._transactions.Transacti
   ``acknowledge_alert``, ... listed in
   :class:`~hub.store._partner_data.PartnerDataMixin`); both write their rows
   once on their natural key through ``_rows``;
+- ``_ratings``: behavioural ratings run after run and the histories they are
+  read from (``record_ratings``, ``latest_ratings``, ``rating_history``,
+  ``rating_scores``, ``ratings_generation``, ``last_rated_at``,
+  ``trader_histories``);
 - ``_statements``: the tables and every statement built once at import;
   ``_transactions``: the engine and the read-write and read-only transactions.
 

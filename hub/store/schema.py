@@ -72,6 +72,7 @@ __all__ = [
     "ReroutingApprovalRecord",
     "ReroutingRequestRecord",
     "RouteRecord",
+    "TraderRatingRecord",
     "UTCDateTime",
     "WatchRecord",
 ]
@@ -629,3 +630,30 @@ class JtcAlertRecord(Base):
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class TraderRatingRecord(Base):
+    """One party's behavioural rating from one run (:mod:`hub.rating`); never updated.
+
+    A party's current rating is its latest row; earlier rows are the history
+    a fall is read from. ``reasons`` are the sentences an officer reads,
+    ``basis`` the counts behind them. Rows are only added, so the largest
+    ``id`` is the ratings' generation, which a running hub watches to reload
+    the ratings its rules read.
+    """
+
+    __tablename__ = "trader_ratings"
+    __table_args__ = (
+        CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
+        CheckConstraint("band IN ('high', 'medium', 'low')", name="band_known"),
+        Index(None, "party", "id"),
+        Index(None, "rated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    party: Mapped[str] = mapped_column(String(64))
+    score: Mapped[int] = mapped_column(Integer)
+    band: Mapped[str] = mapped_column(String(8))
+    reasons: Mapped[list[str]] = mapped_column(_JSON)
+    basis: Mapped[dict[str, Any]] = mapped_column(_JSON)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime())

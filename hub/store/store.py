@@ -47,6 +47,7 @@ from hub.store._exchange import ExchangeMixin
 from hub.store._officers import OfficersMixin
 from hub.store._outbox import OutboxMixin
 from hub.store._partner_data import PartnerDataMixin
+from hub.store._ratings import RatingsMixin
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
 from hub.store.settings import database_url
@@ -63,6 +64,7 @@ class Store(
     OfficersMixin,
     ExchangeMixin,
     PartnerDataMixin,
+    RatingsMixin,
     AuditTrailMixin,
     OutboxMixin,
 ):

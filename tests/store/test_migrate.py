@@ -39,6 +39,7 @@ TABLES = {
     "rerouting_approvals",
     "rerouting_requests",
     "routes",
+    "trader_ratings",
     "watches",
 }
 
