@@ -43,6 +43,8 @@ module per concept, each a mixin over :class:`~hub.store._transactions.Transacti
   read from (``record_ratings``, ``latest_ratings``, ``rating_history``,
   ``rating_scores``, ``ratings_generation``, ``last_rated_at``,
   ``trader_histories``);
+- ``_reports``: what the reports (:mod:`hub.kpi`) read about a period, in a
+  fixed number of queries (``period_records``);
 - ``_statements``: the tables and every statement built once at import;
   ``_transactions``: the engine and the read-write and read-only transactions.
 

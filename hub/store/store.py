@@ -48,6 +48,7 @@ from hub.store._officers import OfficersMixin
 from hub.store._outbox import OutboxMixin
 from hub.store._partner_data import PartnerDataMixin
 from hub.store._ratings import RatingsMixin
+from hub.store._reports import ReportsMixin
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
 from hub.store.settings import database_url
@@ -65,6 +66,7 @@ class Store(
     ExchangeMixin,
     PartnerDataMixin,
     RatingsMixin,
+    ReportsMixin,
     AuditTrailMixin,
     OutboxMixin,
 ):
