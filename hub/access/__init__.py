@@ -13,6 +13,7 @@ from hub.access.policy import (
     Action,
     DecisionView,
     decision_view,
+    finding_visible,
     may,
     may_read_declaration,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "SigningKey",
     "TokenError",
     "decision_view",
+    "finding_visible",
     "may",
     "may_read_declaration",
     "token_key_path",

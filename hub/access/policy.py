@@ -37,7 +37,14 @@ from hub.decision.joint import instructions_of
 from hub.model import Declaration
 from hub.model.finding import Finding
 
-__all__ = ["Action", "DecisionView", "decision_view", "may", "may_read_declaration"]
+__all__ = [
+    "Action",
+    "DecisionView",
+    "decision_view",
+    "finding_visible",
+    "may",
+    "may_read_declaration",
+]
 
 
 class Action(StrEnum):
@@ -55,6 +62,7 @@ class Action(StrEnum):
     MANAGE_PARTNERS = "manage-partners"  # partner administrations, their keys and agreements
     READ_EXCHANGE = "read-exchange"  # messages exchanged with partners, alerts they raise
     SEND_EXCHANGE = "send-exchange"  # warnings, feedback, AEO lists to partners
+    READ_REPORTS = "read-reports"  # KPIs, profile performance, effectiveness review, ratings
 
 
 def may_read_declaration(
@@ -108,11 +116,12 @@ def may(
             Action.RECORD_RESULT,
             Action.SCHEDULE_EXAMINATION,
             Action.READ_PROFILES,
+            Action.READ_REPORTS,
         }
     if role is not Role.OFFICER:
         return False
     own = principal.agency
-    if action in {Action.READ_PROFILES, Action.MANAGE_PROFILES}:
+    if action in {Action.READ_PROFILES, Action.MANAGE_PROFILES, Action.READ_REPORTS}:
         return agency == own
     if action is Action.LOWER_FINDING:
         return agency == own and own in routed
@@ -176,6 +185,17 @@ def decision_view(
         visible_own = tuple(f for f in mine if _may_see(reader, reader, f, specs))
         body["instructions"] = list(instructions_of(visible_own))
     return DecisionView(body, shown)
+
+
+def finding_visible(
+    principal: Principal, finding: Finding, specs: Mapping[str, AgencySpec]
+) -> bool:
+    """Whether ``principal`` may see ``finding`` (in a decision or counted in a report)."""
+    if principal.role is Role.JTC:
+        return True
+    if principal.role is not Role.OFFICER or principal.agency is None:
+        return False
+    return _may_see(principal.agency, finding.agency, finding, specs)
 
 
 def _may_see(reader: str, owner: str, finding: Finding, specs: Mapping[str, AgencySpec]) -> bool:

@@ -7,7 +7,15 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.access import Principal, Role, decision_view, may_read_declaration
+from hub.access import (
+    Action,
+    Principal,
+    Role,
+    decision_view,
+    finding_visible,
+    may,
+    may_read_declaration,
+)
 from hub.decision import Decision, merge
 from hub.model.finding import Finding, RequestedChannel
 from tests.decision.support import CHICKEN, NOW, SPECS, context
@@ -119,3 +127,33 @@ def test_only_a_party_routed_agency_or_the_jtc_reads_a_declaration(
     assert may_read_declaration(principal, CHICKEN, ("customs",), None) is (
         role is Role.JTC or (role is Role.TRADER and bool(ours))
     )
+
+
+def test_reports_are_for_the_jtc_and_an_officer_for_its_own_agency_only() -> None:
+    jtc = Principal("a", Role.JTC)
+    vet = Principal("o", Role.OFFICER, agency="vet")
+    assert may(jtc, Action.READ_REPORTS) and may(jtc, Action.READ_REPORTS, agency="police")
+    assert may(vet, Action.READ_REPORTS, agency="vet")
+    assert not may(vet, Action.READ_REPORTS, agency="police")
+    assert not may(vet, Action.READ_REPORTS)  # every agency's figures: the JTC's
+    for role, extra in (
+        (Role.TRADER, {"parties": ("XI553202734852",)}),
+        (Role.ADMIN, {}),
+        (Role.PARTNER, {"administration": "XK"}),
+    ):
+        other = Principal("x", role, **extra)
+        assert not may(other, Action.READ_REPORTS)
+        assert not may(other, Action.READ_REPORTS, agency="vet")
+
+
+def test_a_report_counts_only_the_findings_its_reader_may_see() -> None:
+    secret = _finding("police", 1, RequestedChannel.RED, confidential=True)
+    plain = _finding("police", 2, RequestedChannel.RED, confidential=False)
+    jtc = Principal("a", Role.JTC)
+    police = Principal("o", Role.OFFICER, agency="police")
+    trader = Principal("t", Role.TRADER, parties=("XI553202734852",))
+    assert finding_visible(jtc, secret, SPECS) and finding_visible(police, plain, SPECS)
+    assert finding_visible(police, secret, SPECS) == (
+        "police" in SPECS["police"].confidential_visible_to
+    )
+    assert not finding_visible(trader, plain, SPECS)
