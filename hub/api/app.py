@@ -5,9 +5,10 @@ Every ``/v1`` route needs a bearer token (:mod:`hub.api.auth`); what each
 principal may read or do is the need-to-know policy (:mod:`hub.access`),
 applied by the routers (:mod:`hub.api.declarations`). Open without a token:
 ``GET /healthz`` (the process serves), ``GET /readyz`` (the database and the
-broker are reachable; 503 naming which is not), the OpenAPI document, and
+broker are reachable; 503 naming which is not), the OpenAPI document,
 ``POST /v1/exchange``, where a partner's XML signature authenticates it
-(:mod:`hub.api.exchange`).
+(:mod:`hub.api.exchange`), and the JTC's page ``GET /jtc`` with its files
+(:mod:`hub.api.jtc`; what it reads needs the analyst's token).
 
 Errors, each a problem with ``kind`` (the hub's exception class):
 400 a message the hub cannot read (``where``, ``expected``), 401 no valid
@@ -35,6 +36,7 @@ from hub.api.declarations import router as declarations_router
 from hub.api.exchange import refusal_status
 from hub.api.exchange import router as exchange_router
 from hub.api.graphql import graphql_router
+from hub.api.jtc import router as jtc_router
 from hub.api.metrics import install_metrics
 from hub.api.problems import PROBLEM_JSON, problem
 from hub.api.profiles import router as profiles_router
@@ -181,6 +183,7 @@ def create_api(
     api.include_router(profiles_router)
     api.include_router(reference_router)
     api.include_router(exchange_router)
+    api.include_router(jtc_router)
 
     @api.get("/healthz")
     def healthz() -> dict[str, str]:
