@@ -2,8 +2,10 @@
 
 Officers change their agency's rules as files; these commands check them,
 bring them into the registry, move them through the life cycle (recording who
-and why) and back-test them on past messages. The clock is read here, at the
-edge, and handed to the registry as ``at``.
+and why) and back-test them on past messages or on the declarations the hub
+accepted, with the control results the hub holds on them (hit rate, value
+recovered), a draft beside the active profile it would replace (``--compare``).
+The clock is read here, at the edge, and handed to the registry as ``at``.
 
 The registry is the hub's database (``HUB_DATABASE_URL``, the API's too), so
 both edges change one record; ``--registry DIR`` uses a file registry
@@ -16,7 +18,8 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -27,8 +30,11 @@ from hub.agency import Agency, default_agencies_dir, load_agency
 from hub.errors import HubError, IngestError, InvalidProfile, RegistryError
 from hub.ingest import read
 from hub.model import Declaration
-from hub.rules.backtest import BacktestResult, backtest
+from hub.rules.backtest import BacktestResult, ProfileHits, backtest
+from hub.rules.comparison import Basis, replaced
+from hub.rules.comparison import compare as compare_hits
 from hub.rules.lifecycle import rules_hash
+from hub.rules.outcomes import Outcome, recorded_outcomes
 from hub.rules.profile import ProfileStatus, RiskProfile
 from hub.rules.reference import ReferenceData
 from hub.rules.registry import FileRegistry, ProfileRegistry
@@ -36,6 +42,7 @@ from hub.rules.ruleset import RuleSet
 from hub.rules.sync import read_profile_files, sync
 
 if TYPE_CHECKING:
+    from hub.store import Store
     from hub.store.profile_registry import DatabaseRegistry
 
 __all__ = ["profiles_app"]
@@ -317,34 +324,117 @@ def _read_all(directory: Path) -> tuple[list[Declaration], list[dict[str, str]]]
     return declarations, skipped
 
 
-def _outcomes(path: Path | None, declarations: Sequence[Declaration]) -> dict[str, bool]:
-    """Control results from a JSON object: declaration id or functional reference -> found."""
+def _outcomes(path: Path | None, declarations: Sequence[Declaration]) -> dict[str, Outcome]:
+    """Control outcomes from a JSON object: declaration id or functional reference -> found
+    (true/false), or -> {"found": ..., "value_recovered": ...}."""
     if path is None:
         return {}
     given = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(given, dict) or not all(isinstance(v, bool) for v in given.values()):
-        raise _fail(f"{path}: expected a JSON object of reference -> true/false")
-    found: dict[str, bool] = {}
+    expected = f"{path}: expected a JSON object of reference -> true/false or {{found, value}}"
+    if not isinstance(given, dict):
+        raise _fail(expected)
+    read_back: dict[str, Outcome] = {}
+    for key, value in given.items():
+        if isinstance(value, bool):
+            read_back[key] = Outcome(found=value)
+        elif isinstance(value, dict) and isinstance(value.get("found"), bool):
+            try:
+                recovered = Decimal(str(value.get("value_recovered", 0)))
+            except InvalidOperation:
+                raise _fail(expected) from None
+            read_back[key] = Outcome(found=value["found"], value_recovered=recovered)
+        else:
+            raise _fail(expected)
+    found: dict[str, Outcome] = {}
     for d in declarations:
         for key in (d.id, d.functional_reference):
-            if key is not None and key in given:
-                found[d.id] = given[key]
+            if key is not None and key in read_back:
+                found[d.id] = read_back[key]
     return found
 
 
-def _report(result: BacktestResult, source: Path, skipped: int) -> None:
+@contextmanager
+def _hub_store(create: bool) -> Iterator[Store | None]:
+    """The hub's store, for its declarations and control results; ``None`` when it does not
+    exist yet and ``create`` is false (back-testing files must not create a database)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from hub.settings import Settings
+    from hub.store import Store
+
+    settings = Settings.from_env()
+    url = make_url(settings.database_url)
+    missing = not url.database or url.database == ":memory:" or not Path(url.database).exists()
+    if not create and url.get_backend_name() == "sqlite" and missing:
+        yield None
+        return
+    try:
+        store = Store.open(settings.database_url, migrate=create and settings.embedded)
+    except SQLAlchemyError as exc:
+        if create:
+            raise _fail(f"cannot open the database: {exc}") from None
+        sys.stderr.write(f"note: control results not read, the database is unreachable: {exc}\n")
+        yield None
+        return
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _recorded(
+    store: Store | None, declarations: Sequence[Declaration], owners: Sequence[str]
+) -> dict[str, dict[str, Outcome]]:
+    """Each owner's outcomes from the controls recorded in the hub on these declarations."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if store is None:
+        return {}
+    try:
+        return recorded_outcomes(store, [d.id for d in declarations], owners)
+    except SQLAlchemyError as exc:
+        sys.stderr.write(f"note: control results not read: {exc}\n")
+        return {}
+
+
+def _period(start: str | None, end: str | None) -> tuple[datetime, datetime]:
+    """``--from``/``--to`` (days, both included) as the moments ``[start, end)`` in UTC."""
+    days: list[date] = []
+    for value, hint in ((start, "--from"), (end, "--to")):
+        if value is None:
+            raise typer.BadParameter("--from-store needs --from and --to", param_hint=hint)
+        try:
+            days.append(date.fromisoformat(value))
+        except ValueError:
+            raise typer.BadParameter(
+                f"{value!r} is not a day (YYYY-MM-DD)", param_hint=hint
+            ) from None
+    first, last = days
+    if last < first:
+        raise typer.BadParameter("--to is before --from", param_hint="--to")
+    begin = datetime.combine(first, time(), tzinfo=UTC)
+    return begin, datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC)
+
+
+def _report(result: BacktestResult, source: str, skipped: int) -> None:
     lines = result.lines(top=_SHOWN)
     unreadable = f" ({skipped} unreadable message(s) skipped)" if skipped else ""
     print(f"Back-test on {lines[0]} from {source}{unreadable}")
     print("\n".join(lines[1:]))
+    print(f"control outcomes known for {result.outcomes_known} declaration(s)")
 
 
 def _record(
-    store: ProfileRegistry, result: BacktestResult, by: str, at: datetime
+    store: ProfileRegistry,
+    result: BacktestResult,
+    by: str,
+    at: datetime,
+    hits: Sequence[ProfileHits] | None = None,
 ) -> tuple[list[str], list[str]]:
     recorded: list[str] = []
     failed: list[str] = []
-    for h in result.profiles:
+    for h in result.profiles if hits is None else hits:
         match = next(
             (p for p in reversed(store.versions(h.profile_id)) if rules_hash(p) == h.rules_hash),
             None,
@@ -362,16 +452,29 @@ def _record(
 
 
 def _profiles(
-    source: str, registry: ProfileRegistry | None, references: dict[str, ReferenceData]
+    source: str,
+    registry: ProfileRegistry | None,
+    references: dict[str, ReferenceData],
+    version: int | None,
 ) -> tuple[list[RiskProfile], list[HubError]]:
     path = Path(source)
     if path.exists() or registry is None:
         files = read_profile_files(path, check=_compiles(references))
         return files.profiles, list(files.refused)
     try:
-        return [registry.get(source)], []
+        return [registry.get(source, version)], []
     except RegistryError as exc:
         return [], [exc]
+
+
+def _replaced(
+    registry: ProfileRegistry | None, profiles: Sequence[RiskProfile]
+) -> tuple[list[RiskProfile], Basis]:
+    """For --compare: the active profiles the one draft would replace."""
+    if registry is None or len(profiles) != 1:
+        raise _fail("--compare needs one profile (a recorded id, or a file of one)")
+    draft = profiles[0]
+    return replaced(draft, registry.versions(draft.id), registry.current(owner=draft.owner))
 
 
 @profiles_app.command("backtest")
@@ -380,9 +483,30 @@ def backtest_(
         str, typer.Argument(help="A profile file, a folder of them, or a recorded profile id.")
     ],
     against: Annotated[
-        Path,
+        Path | None,
         typer.Option("--against", help="Messages (a folder, searched recursively).", exists=True),
-    ],
+    ] = None,
+    from_store: Annotated[
+        bool,
+        typer.Option(
+            "--from-store", help="Back-test over the declarations the hub accepted (--from, --to)."
+        ),
+    ] = False,
+    start: Annotated[
+        str | None, typer.Option("--from", help="With --from-store: first day (YYYY-MM-DD).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="With --from-store: last day, included.")
+    ] = None,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare", help="Set the draft beside the active profile(s) it would replace."
+        ),
+    ] = False,
+    version: Annotated[
+        int | None, typer.Option("--version", help="Of a recorded id (default: the latest).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
     record: Annotated[
         bool, typer.Option("--record", help="Record it as evidence for activation.")
@@ -392,7 +516,8 @@ def backtest_(
         Path | None,
         typer.Option(
             "--outcomes",
-            help="JSON: declaration id or reference -> did its control find something.",
+            help="JSON: declaration id or reference -> did its control find something"
+            " (overrides the hub's recorded control results for those declarations).",
             exists=True,
         ),
     ] = None,
@@ -405,9 +530,13 @@ def backtest_(
     agencies: Agencies = None,
     registry: Registry = None,
 ) -> None:
-    """What profiles would have selected in past messages: hits, shares, offices, commodities."""
+    """What profiles would have selected in past declarations: hits, shares, offices,
+    commodities; hit rate and value recovered where the hub holds control results."""
     if record and not by:
         raise typer.BadParameter("--record needs --by", param_hint="--by")
+    if (against is None) == (not from_store):
+        raise typer.BadParameter("give --against DIR or --from-store", param_hint="--against")
+    period = _period(start, end) if from_store else None
     moment = None
     if at is not None:
         try:
@@ -421,33 +550,59 @@ def backtest_(
                 "give the offset, e.g. 2026-01-05T00:00:00Z", param_hint="--at"
             )
     # Files back-tested without --record need no registry: do not create a database for them.
-    needed = record or registry is not None or not Path(profile_or_dir).exists()
+    needed = record or compare or registry is not None or not Path(profile_or_dir).exists()
     opened: AbstractContextManager[ProfileRegistry | None] = (
         _registry(registry) if needed else nullcontext()
     )
-    with opened as store:
+    with opened as store, _hub_store(create=from_store) as hub_store:
         loaded, errors = _agencies(agencies or default_agencies_dir())
         references = {name: agency.references for name, agency in loaded.items()}
-        profiles, refused = _profiles(profile_or_dir, store, references)
+        profiles, refused = _profiles(profile_or_dir, store, references, version)
         for problem in [*errors, *refused]:
             sys.stderr.write(f"ERROR {problem}\n")
         if not profiles:
             raise _fail("no profile to back-test")
-        declarations, skipped = _read_all(against)
+        active, basis = _replaced(store, profiles) if compare else ([], Basis.SAME_ID)
+        if against is not None:
+            declarations, skipped = _read_all(against)
+            source = str(against)
+        elif period is not None and hub_store is not None:
+            declarations, skipped = hub_store.declarations_accepted(*period), []
+            source = f"the hub's declarations accepted {start} to {end}"
+        else:  # --from-store opens the hub's store or fails
+            raise _fail("no declarations to back-test on")
+        owners = [p.owner for p in [*profiles, *active]]
+        given = _outcomes(outcomes, declarations)
+        known = {
+            owner: {**found, **given}
+            for owner, found in _recorded(hub_store, declarations, owners).items()
+        }
         lists = ReferenceData([lst for refs in references.values() for lst in refs.values()])
         try:
             result = backtest(
-                profiles,
+                [*profiles, *active],
                 declarations,
                 lists,
                 at=moment,
-                outcomes=_outcomes(outcomes, declarations),
+                outcomes=given,
+                owner_outcomes=known,
                 agencies={name: agency.spec for name, agency in loaded.items()},
             )
         except (InvalidProfile, ValueError) as exc:
             raise _fail(f"ERROR {exc}") from None
+        comparison = (
+            compare_hits(
+                result.profiles[0],
+                result.profiles[1:],
+                basis,
+                known.get(profiles[0].owner, given),
+            )
+            if compare
+            else None
+        )
+        tested = result.profiles[:1] if compare else result.profiles
         recorded, failed = (
-            _record(store, result, by, datetime.now(UTC))
+            _record(store, result, by, datetime.now(UTC), tested)
             if record and by and store is not None
             else ([], [])
         )
@@ -456,6 +611,7 @@ def backtest_(
             json.dumps(
                 {
                     "result": result.model_dump(mode="json"),
+                    "comparison": comparison.model_dump(mode="json") if comparison else None,
                     "skipped": skipped,
                     "recorded": recorded,
                     "not_recorded": failed,
@@ -463,7 +619,10 @@ def backtest_(
             )
         )
     else:
-        _report(result, against, len(skipped))
+        _report(result, source, len(skipped))
+        if comparison is not None:
+            print()
+            print("\n".join(comparison.lines()))
         for line in recorded:
             print(f"recorded back-test of {line} by {by}")
     for line in failed:

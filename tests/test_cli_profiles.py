@@ -29,6 +29,12 @@ fail_safe: yellow
 """
 
 
+@pytest.fixture(autouse=True)
+def no_hub_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No hub.db of the working folder (say, `make demo`'s) lends these tests its results."""
+    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{tmp_path / 'absent.db'}")
+
+
 @pytest.fixture
 def agencies(tmp_path: Path) -> Path:
     root = tmp_path / "agencies"

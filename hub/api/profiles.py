@@ -11,7 +11,9 @@
   retirement needs one).
 - ``POST .../profiles/{id}/backtest``: what the latest (or ``version``) would
   have selected in stored declarations the caller names, as the CLI's
-  ``backtest --against``; ``"record": true`` keeps it as the evidence
+  ``backtest --against``, with hit rate and value recovered from the agency's
+  recorded control results; ``"compare": true`` sets it beside the active
+  profile(s) it would replace; ``"record": true`` keeps it as the evidence
   activation needs.
 
 The agency's reference lists, which the profiles compile against, are
@@ -55,12 +57,13 @@ from hub.api._agency_routes import (
 from hub.api.problems import problem
 from hub.api.views import visible_declaration
 from hub.errors import AccessDenied, UnknownProfile
-from hub.feedback import ControlOutcome
 from hub.model import Declaration
 from hub.orchestrator import Hub
 from hub.rules.backtest import backtest
+from hub.rules.comparison import compare, replaced
 from hub.rules.lifecycle import in_force, rules_hash
 from hub.rules.load import parse_profile
+from hub.rules.outcomes import Outcome, recorded_outcomes
 from hub.rules.profile import ProfileStatus, RiskProfile
 from hub.rules.registry import ProfileRegistry
 from hub.rules.ruleset import RuleSet
@@ -333,7 +336,9 @@ class BacktestIn(BaseModel):
     ``outcomes`` (declaration id or functional reference -> did its control
     find something) stand in for the agency's recorded control results, which
     are used where none is given; ``at`` judges validity windows (default:
-    ignored); ``record`` keeps the result as the evidence activation needs.
+    ignored); ``compare`` back-tests the active profile(s) the version would
+    replace too, on the same declarations; ``record`` keeps the result (of the
+    version only) as the evidence activation needs.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -343,22 +348,20 @@ class BacktestIn(BaseModel):
     record: bool = False
     outcomes: dict[str, bool] = {}
     at: AwareDatetime | None = None
+    compare: bool = False
 
 
 def _outcomes(
     the_hub: Hub, agency: str, declarations: list[Declaration], given: dict[str, bool]
-) -> dict[str, bool]:
+) -> dict[str, Outcome]:
     """What each control found: as given, else the agency's recorded results (a detention,
-    a seizure or a discrepancy is a detection); unknown declarations are left out."""
-    found: dict[str, bool] = {}
+    a seizure or a discrepancy is a detection, with the duty or value at stake recovered);
+    unknown declarations are left out."""
+    found = recorded_outcomes(the_hub.store, [d.id for d in declarations], [agency])[agency]
     for d in declarations:
         keys = [k for k in (d.id, d.functional_reference) if k is not None and k in given]
         if keys:
-            found[d.id] = given[keys[0]]
-            continue
-        results = [r for r in the_hub.store.control_results(d.id) if r.agency == agency]
-        if results:
-            found[d.id] = any(r.outcome is not ControlOutcome.NO_FINDING for r in results)
+            found[d.id] = Outcome(found=given[keys[0]])
     return found
 
 
@@ -387,13 +390,19 @@ def run_backtest(
         for d in dict.fromkeys(body.declarations)
     ]
     specs = {name: a.spec for name, a in the_hub.orchestrator.agencies.items()}
+    active, basis = (
+        replaced(profile, registry.versions(profile.id), registry.current(owner=agency))
+        if body.compare
+        else ([], None)
+    )
+    outcomes = _outcomes(the_hub, agency, declarations, body.outcomes)
     try:
         result = backtest(
-            [profile],
+            [profile, *active],
             declarations,
             found.references,
             at=body.at,
-            outcomes=_outcomes(the_hub, agency, declarations, body.outcomes),
+            outcomes=outcomes,
             agencies=specs,
         )
     except ValueError as exc:
@@ -402,6 +411,7 @@ def run_backtest(
     if body.record:
         registry.record_backtest(profile.id, profile.version, result, by=principal.actor, at=now)
     hits = result.profiles[0]
+    comparison = compare(hits, result.profiles[1:], basis, outcomes) if basis is not None else None
     audit(
         request,
         principal,
@@ -421,5 +431,7 @@ def run_backtest(
             "recorded": body.record,
             "result": result.model_dump(mode="json"),
             "summary": result.lines(),
+            "comparison": comparison.model_dump(mode="json") if comparison else None,
+            "comparison_summary": comparison.lines() if comparison else None,
         }
     )

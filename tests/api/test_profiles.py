@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,8 @@ import yaml
 from fastapi.testclient import TestClient
 
 from hub.api import PROBLEM_JSON, create_api
+from hub.decision.model import Officer
+from hub.feedback import ControlOutcome, ControlResult
 from hub.orchestrator import Hub
 from hub.rules.registry import FileRegistry
 from hub.store.profile_registry import DatabaseRegistry
@@ -361,3 +365,56 @@ def test_an_activation_through_the_api_changes_what_the_running_hub_selects(
         assert retired.status_code == 200
         time.sleep(reload_s * 3)
         assert PID not in _customs_findings(hub, _another("LIVE-3"), tokens, client)[1]
+
+
+def _control(hub: Hub, declaration_id: str, agency: str, outcome: str, duty: str | None) -> None:
+    hub.store.record_control_result(
+        ControlResult(
+            declaration_id=declaration_id,
+            decision_version=1,
+            agency=agency,
+            officer=Officer(id="officer-1", agency=agency),
+            checked="invoice and goods",
+            outcome=ControlOutcome(outcome),
+            duty_at_stake=None if duty is None else Decimal(duty),
+            value_at_stake=Decimal("5000"),
+            recorded_at=datetime.now(UTC),
+        ),
+        actor=f"officer:{agency}:officer-1",
+    )
+
+
+def test_a_backtest_reads_recorded_results_and_compares_a_draft_with_the_active_version(
+    client: TestClient, hub: Hub, tokens: Tokens
+) -> None:
+    first = submit_chicken(client, tokens)
+    second, _, _ = _customs_findings(hub, _another("LRN-CHICKEN-2"), tokens, client)
+    assert hub.wait_for_decision(first, 10) is not None
+    _control(hub, first, "customs", "discrepancy", "300.25")
+    _control(hub, first, "vet", "seizure", None)  # vet's result judges no customs profile
+    _control(hub, second, "customs", "no-finding", None)
+    assert client.post(PROFILES, json=chicken_profile()).status_code == 201
+    assert client.post(f"{PROFILES}/{PID}/test").status_code == 200
+    both = {"declarations": [first, second]}
+    assert client.post(f"{PROFILES}/{PID}/backtest", json={**both, "record": True}).is_success
+    assert client.post(f"{PROFILES}/{PID}/activate").status_code == 200  # v3, active
+    argentina = chicken_profile(when={"commodity": ["0207"], "origin": ["AR"]})
+    assert client.post(PROFILES, json=argentina).status_code == 201  # v4, a draft
+
+    tried = client.post(f"{PROFILES}/{PID}/backtest", json={**both, "compare": True})
+
+    assert tried.status_code == 200, tried.text
+    body = tried.json()
+    draft, active = body["result"]["profiles"]
+    assert (draft["version"], draft["declarations"], draft["hit_rate"]) == (4, 0, None)
+    assert (active["version"], active["declarations"], active["hit_rate"]) == (3, 2, 0.5)
+    assert active["value_recovered"] == "300.25"
+    comparison = body["comparison"]
+    assert comparison["basis"] == "same id"
+    assert comparison["only_active"]["declaration_ids"] == [first, second]
+    assert comparison["only_active"]["detections"] == 1
+    assert comparison["only_draft"]["declaration_ids"] == []
+    assert body["comparison_summary"][0] == f"{PID} v4 against what it would replace (same id)"
+    plain = client.post(f"{PROFILES}/{PID}/backtest", json={**both, "version": 3}).json()
+    assert plain["comparison"] is None
+    assert plain["result"]["profiles"][0]["hit_rate"] == 0.5
