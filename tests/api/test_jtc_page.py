@@ -159,6 +159,7 @@ def test_the_page_and_its_files_are_served_uncached_under_a_strict_policy(live: 
         ("/jtc", "text/html"),
         ("/jtc/app.js", "text/javascript"),
         ("/jtc/app.css", "text/css"),
+        ("/jtc/favicon.svg", "image/svg+xml"),
     ):
         response = live.http.get(path)
         assert response.status_code == 200, path
@@ -207,6 +208,10 @@ def test_the_board_shows_a_joint_examination_made_through_the_api(
             page.on(
                 "console",
                 lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None,
+            )
+            page.on(
+                "response",
+                lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
             )
             page.on(
                 "request",

@@ -42,6 +42,7 @@ _ASSETS = {
     "index.html": "text/html; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
 }
 
 router = APIRouter(include_in_schema=False)
@@ -75,6 +76,11 @@ def script() -> Response:
 @router.get("/jtc/app.css")
 def style() -> Response:
     return _asset("app.css")
+
+
+@router.get("/jtc/favicon.svg")
+def icon() -> Response:
+    return _asset("favicon.svg")
 
 
 @router.get("/jtc/offices")
