@@ -41,6 +41,7 @@ from hub.api.metrics import install_metrics
 from hub.api.problems import PROBLEM_JSON, problem
 from hub.api.profiles import router as profiles_router
 from hub.api.reference import router as reference_router
+from hub.api.reports import router as reports_router
 from hub.api.views import NotVisible
 from hub.errors import (
     AccessDenied,
@@ -182,6 +183,7 @@ def create_api(
     install_metrics(api)
     api.include_router(profiles_router)
     api.include_router(reference_router)
+    api.include_router(reports_router)
     api.include_router(exchange_router)
     api.include_router(jtc_router)
 

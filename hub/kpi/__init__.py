@@ -30,6 +30,7 @@ from hub.kpi.indicators import (
 from hub.kpi.percentile import percentile
 from hub.kpi.performance import RANDOM, ProfilePerformance, profile_performance
 from hub.kpi.records import PeriodDeclaration, PeriodRecords
+from hub.kpi.reports import kpi_report, performance_report
 from hub.kpi.review import ReviewThresholds, load_review_thresholds, random_hit_rate, review
 
 __all__ = [
@@ -49,9 +50,11 @@ __all__ = [
     "durations",
     "indicators",
     "kpi_csv",
+    "kpi_report",
     "kpi_text",
     "load_review_thresholds",
     "percentile",
+    "performance_report",
     "profile_json",
     "profile_performance",
     "profiles_csv",

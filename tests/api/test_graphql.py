@@ -349,18 +349,31 @@ def test_an_officer_records_a_control_result_counted_against_the_profile(
     assert api.error_code(api.tokens.officer("phyto"), RECORD, id=chicken, r=result) == (
         "NOT_FOUND"
     )
-    performance = "{ profilePerformance { profileId agency hits results detections } }"
+    performance = """{ profilePerformance {
+        profileId version agency hits controls controlsWithFinding hitRate valueRecovered
+        flaggedForReview reviewReason } }"""
+    before = len(list(api.hub.store.audit_trail()))
     jtc = {p["profileId"]: p for p in api.data(api.tokens.jtc(), performance)["profilePerformance"]}
     assert jtc["VET-ORG-002"] == {
         "profileId": "VET-ORG-002",
+        "version": jtc["VET-ORG-002"]["version"],
         "agency": "vet",
         "hits": 1,
-        "results": 1,
-        "detections": 1,
+        "controls": 1,
+        "controlsWithFinding": 1,
+        "hitRate": 1.0,
+        "valueRecovered": 0.0,
+        "flaggedForReview": False,
+        "reviewReason": None,
     }
-    assert jtc["POL-INTEL-1"]["hits"] == 1 and jtc["CUS-T-1"]["results"] == 0
+    assert isinstance(jtc["VET-ORG-002"]["version"], int)
+    assert jtc["POL-INTEL-1"]["hits"] == 1 and jtc["CUS-T-1"]["controls"] == 0
+    read = list(api.hub.store.audit_trail())[before:]
+    assert [r.action for r in read if r.action.startswith("read.")] == ["read.confidential"]
     mine = api.data(vet, performance)["profilePerformance"]
     assert [p["profileId"] for p in mine] == ["VET-ORG-002"]
+    police = api.data(api.tokens.officer("police"), performance)["profilePerformance"]
+    assert {p["profileId"]: p["hits"] for p in police} == {"POL-OPEN-1": 1}  # not the secret
     assert api.error_code(vet, '{ profilePerformance(agency: "police") { hits } }') == ("FORBIDDEN")
     results = api.data(
         api.tokens.officer("customs"),

@@ -1,20 +1,23 @@
 """The JTC's reads: declarations awaiting a decision or a control, one declaration, an
-office's examinations on a day and how profiles perform, each as the reader may see them."""
+office's examinations on a day, and the period's KPIs and profile performance
+(:mod:`hub.api.graphql.reports`), each as the reader may see them."""
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
-from hub.access import Action, Role, decision_view, may
+from hub.access import Role
 from hub.api.graphql.context import MAX_LIST, Context, described, run, visible_or_none
-from hub.api.graphql.enums import ControlOutcome
 from hub.api.graphql.inputs import DeclarationFilter
-from hub.api.graphql.types import Declaration, ProfilePerformance
+from hub.api.graphql.reports import Kpi, ProfilePerformance, kpi_of, performance_of
+from hub.api.graphql.types import Declaration
+from hub.api.reports import review_thresholds
 from hub.errors import AccessDenied
+from hub.kpi import ReviewThresholds, load_review_thresholds
 
 __all__ = ["Query"]
 
@@ -61,71 +64,11 @@ def _examinations(context: Context, office: str, day: date, joint_only: bool) ->
     return listed
 
 
-def _performance(context: Context, agency: str | None, limit: int) -> list[ProfilePerformance]:
-    """Counts over the latest ``limit`` declarations the reader may read.
-
-    Hits count findings with a profile id in each latest decision version,
-    as the reader's view shows them (an officer: its own agency's; the JTC:
-    all, a confidential one audited once per query). Results count the
-    control results the reader may read that name the profile. Not a hit
-    rate over all history: the window is the newest declarations.
-    """
-    principal, hub = context.principal, context.hub
-    if principal.role is Role.OFFICER:
-        agency = agency or principal.agency
-    allowed = (
-        principal.role is Role.JTC
-        if agency is None
-        else may(principal, Action.READ_PROFILES, agency=agency)
-    )
-    if not allowed:
-        raise AccessDenied("only the JTC, or an agency for its own, reads profile performance")
-    specs = {name: a.spec for name, a in hub.orchestrator.agencies.items()}
-    hits: Counter[str] = Counter()
-    results: Counter[str] = Counter()
-    detections: Counter[str] = Counter()
-    owner: dict[str, str] = {}
-    confidential = 0
-    for declaration_id, decision in hub.store.latest_decisions(limit=min(limit, MAX_LIST)):
-        if visible_or_none(hub, principal, declaration_id) is None:
-            continue
-        if decision is not None:
-            body = decision_view(principal, decision, specs).body
-            for name, entry in body["agencies"].items():
-                if agency is not None and name != agency:
-                    continue
-                for shown in entry["findings"]:
-                    profile_id = shown.get("profile_id")
-                    if profile_id:
-                        hits[profile_id] += 1
-                        owner.setdefault(profile_id, name)
-                        confidential += bool(shown.get("confidential"))
-        for result in hub.store.control_results(declaration_id):
-            mine = principal.role is Role.JTC or result.agency == principal.agency
-            if not mine or (agency is not None and result.agency != agency):
-                continue
-            for profile_id in result.findings:
-                results[profile_id] += 1
-                detections[profile_id] += result.outcome is not ControlOutcome.NO_FINDING
-                owner.setdefault(profile_id, result.agency)
-    if confidential:
-        hub.store.audit(
-            actor=principal.actor,
-            action="read.confidential",
-            subject=None,
-            detail={"query": "profilePerformance", "findings": confidential},
-            at=datetime.now(UTC),
-        )
-    return [
-        ProfilePerformance(
-            profile_id=p,
-            agency=owner[p],
-            hits=hits[p],
-            results=results[p],
-            detections=detections[p],
-        )
-        for p in sorted(owner)
-    ]
+def _thresholds(context: Context) -> ReviewThresholds:
+    connection = context.request
+    if connection is None:  # not served by the router (a direct schema call)
+        return load_review_thresholds()
+    return review_thresholds(connection)
 
 
 @strawberry.type
@@ -161,10 +104,54 @@ class Query:
 
     @described(
         strawberry.field,
-        "Per profile: hits in the newest declarations' latest decisions and the "
-        "control results naming it (the JTC; an officer for its own agency).",
+        "The KPIs of the declarations accepted from `from` to `to` (UTC dates, inclusive), "
+        "at an office, routed to an agency (the JTC; an officer for its own agency).",
+    )
+    async def kpi(
+        self,
+        info: Info[Context, None],
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+        office: str | None = None,
+        agency: str | None = None,
+    ) -> Kpi:
+        return await run(lambda: kpi_of(info.context, from_, to, office, agency))
+
+    @described(
+        strawberry.field,
+        "Per profile version and random selection: hits, controls, hit rate, value "
+        "recovered and review, over a period (default: the last 30 days; the JTC; an "
+        "officer for its own agency).",
     )
     async def profile_performance(
-        self, info: Info[Context, None], agency: str | None = None, limit: int = MAX_LIST
+        self,
+        info: Info[Context, None],
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+        agency: str | None = None,
     ) -> list[ProfilePerformance]:
-        return await run(lambda: _performance(info.context, agency, limit))
+        context = info.context
+        return await run(
+            lambda: performance_of(
+                context, _thresholds(context), from_, to, agency, review_only=False
+            )
+        )
+
+    @described(
+        strawberry.field,
+        "The profiles flagged for review over a period: hit rate below the floor or "
+        "below random selection's (registers/effectiveness.yaml).",
+    )
+    async def effectiveness_review(
+        self,
+        info: Info[Context, None],
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+        agency: str | None = None,
+    ) -> list[ProfilePerformance]:
+        context = info.context
+        return await run(
+            lambda: performance_of(
+                context, _thresholds(context), from_, to, agency, review_only=True
+            )
+        )

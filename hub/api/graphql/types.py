@@ -33,7 +33,6 @@ __all__ = [
     "Declaration",
     "Examination",
     "Finding",
-    "ProfilePerformance",
     "Quantity",
     "QueuedSelection",
     "RaiseRequest",
@@ -364,19 +363,6 @@ class Declaration:
             return None
         found = await run(lambda: hub.store.raise_requests(self.visible.declaration.id))
         return [RaiseRequest.of(i, r, version) for i, r, version in found]
-
-
-@strawberry.type(description="A profile's hits and the control results that name it.")
-class ProfilePerformance:
-    profile_id: str
-    agency: str
-    hits: int = strawberry.field(
-        description="Findings of this profile in the latest decision versions read."
-    )
-    results: int = strawberry.field(description="Control results naming this profile.")
-    detections: int = strawberry.field(
-        description="Of those results, the ones that found something (not no-finding)."
-    )
 
 
 @strawberry.enum(description="Why a decision event is sent.")
