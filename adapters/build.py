@@ -34,7 +34,8 @@ def adapter_for(
 
     ``in-process`` evaluates the agency's active profiles with ``clock``:
     its folder's, overlaid by ``profiles.registry`` when given, reloaded
-    every ``profiles.reload_interval_s`` (see :class:`InProcessAdapter`); a
+    every ``profiles.reload_interval_s`` (see :class:`InProcessAdapter`), with
+    ``profiles.ratings`` winning over its ``ratings`` reference lists; a
     remote agency keeps its profiles itself, so ``profiles`` is not its business;
     ``http`` posts to ``adapter.url`` (with ``auth_token`` as a bearer token);
     ``amqp`` publishes to the agency's ``queue`` on the broker at
@@ -51,6 +52,7 @@ def adapter_for(
             clock=clock,
             registry=profiles.registry,
             reload_interval_s=profiles.reload_interval_s,
+            ratings=profiles.ratings,
         )
     if spec.kind not in ADAPTER_KINDS:
         raise InvalidAdapter(

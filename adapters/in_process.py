@@ -16,6 +16,12 @@ change that does not load cleanly never replaces the working set: a new
 broken profile file or registry version, or an agency that no longer loads,
 leaves the previous rules in force and the reason in :attr:`error`; a
 registry that cannot be read for a moment is asked again at the next look.
+
+The behavioural ratings the hub computes (``ratings``, the store) are watched
+the same way, by their generation: a new rating run recompiles the rules over
+the reference lists with the computed ratings winning over the ``ratings``
+lists' (:meth:`hub.rules.reference.ReferenceData.with_ratings`), so the
+``trader_rating`` a profile reads is the latest run's in every process.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,6 +39,7 @@ from hub.agency import Agency, load_agency
 from hub.errors import HubError
 from hub.model import Declaration
 from hub.model.finding import Finding
+from hub.orchestrator import RatingSource
 from hub.rules import ProfileStatus, RuleSet
 from hub.rules.registry import ProfileRegistry
 
@@ -69,7 +77,8 @@ class InProcessAdapter:
     shadow run). ``registry``, when given, is laid over the folder and is
     what officers' activations and retirements change. ``reload_interval_s``
     bounds how often the folder and the registry are looked at; ``None``
-    never reloads.
+    never reloads. ``ratings``, when given, overlay the agency's ``ratings``
+    reference lists and are reloaded when their generation changes.
 
     A view whose deadline has passed is not assessed
     (:class:`~hub.errors.AdapterTimeout`), like on every other transport.
@@ -85,6 +94,7 @@ class InProcessAdapter:
         statuses: Collection[ProfileStatus] = (ProfileStatus.ACTIVE,),
         reload_interval_s: float | None = 1.0,
         registry: ProfileRegistry | None = None,
+        ratings: RatingSource | None = None,
     ) -> None:
         self.agency = agency.name
         self.error: HubError | None = None
@@ -96,8 +106,10 @@ class InProcessAdapter:
         self._seen = _fingerprint(self._folder) if reload_interval_s is not None else ()
         # Read before the profiles: a change recorded in between is then seen at the next look.
         self._generation = registry.generation() if registry is not None else 0
+        self._ratings = ratings
+        self._rated = ratings.ratings_generation() if ratings is not None else 0
         self._loaded = agency
-        in_force = agency.overlaid(registry) if registry is not None else agency
+        in_force = self._rated_over(agency.overlaid(registry) if registry is not None else agency)
         self._rejected = {error.file for error in in_force.rejected}
         self._rules = in_force.compile(statuses=self._statuses)
         refused = [e for e in in_force.rejected if e not in agency.rejected]
@@ -127,14 +139,16 @@ class InProcessAdapter:
         seen = _fingerprint(self._folder)
         try:
             generation = self._registry.generation() if self._registry is not None else 0
+            rated = self._ratings.ratings_generation() if self._ratings is not None else 0
         except Exception as exc:  # the database, unreachable for a moment: look again next time
             self._keep(HubError(f"the profile registry cannot be read: {exc}"))
             return
-        if seen == self._seen and generation == self._generation:
+        if seen == self._seen and generation == self._generation and rated == self._rated:
             return
         try:
             agency = self._loaded if seen == self._seen else load_agency(self._folder)
             in_force = agency.overlaid(self._registry) if self._registry is not None else agency
+            in_force = self._rated_over(in_force)
             new = [error for error in in_force.rejected if error.file not in self._rejected]
             if new:
                 raise new[0]
@@ -148,9 +162,18 @@ class InProcessAdapter:
             self._keep(HubError(f"the profile registry cannot be read: {exc}"))
             return
         self._seen, self._generation, self._loaded = seen, generation, agency
+        self._rated = rated
         self._rules, self.error = rules, None
         self._rejected = {error.file for error in in_force.rejected}
         log.info("%s: rules reloaded (%d profiles)", self.agency, len(rules))
+
+    def _rated_over(self, agency: Agency) -> Agency:
+        """``agency`` with the computed ratings winning over its ``ratings`` lists."""
+        if self._ratings is None:
+            return agency
+        return replace(
+            agency, references=agency.references.with_ratings(self._ratings.rating_scores())
+        )
 
     def _keep(self, error: HubError) -> None:
         self.error = error

@@ -48,6 +48,12 @@ The exchange with partner administrations (:mod:`hub.exchange`):
   match of pre-arrival data with a declaration accepts (default 5);
   ``HUB_PRE_ARRIVAL_ALERT_H``: hours after departure before pre-arrival data
   with no declaration raises an alert to the JTC (default 48).
+
+The behavioural rating (:mod:`hub.rating`):
+
+- ``HUB_RATING_INTERVAL_H``: how old the latest rating run may be, in hours,
+  before the running hub rates every party again (default 24; 0: only
+  ``hub rating run``). Its weights are ``rating.yaml`` in the registers.
 """
 
 from __future__ import annotations
@@ -95,6 +101,7 @@ class Settings:
     exchange_backoff_s: float = 1.0
     pre_arrival_tolerance_percent: float = 5.0
     pre_arrival_alert_h: float = 48.0
+    rating_interval_h: float = 24.0
 
     @property
     def embedded(self) -> bool:
@@ -149,6 +156,7 @@ class Settings:
             exchange_backoff_s=number("HUB_EXCHANGE_BACKOFF_S", 1.0),
             pre_arrival_tolerance_percent=number("HUB_PRE_ARRIVAL_TOLERANCE", 5.0),
             pre_arrival_alert_h=number("HUB_PRE_ARRIVAL_ALERT_H", 48.0),
+            rating_interval_h=number("HUB_RATING_INTERVAL_H", 24.0),
         )
 
 

@@ -50,6 +50,7 @@ from hub.orchestrator.runtime import (
 )
 from hub.orchestrator.tasks import register_exchange_tasks, register_tasks
 from hub.orchestrator.wiring import AgencyAdapter, ProfileSource, Wiring
+from hub.rating import RatingSchedule, load_rating_weights
 from hub.rules.registry import ProfileRegistry
 from hub.settings import Settings
 from hub.store import OutboxEntry, Store
@@ -124,8 +125,10 @@ class Hub:
         worker: EmbeddedWorker | None = None,
         relay_interval_s: float | None = None,
         liaison: Liaison | None = None,
+        rating: RatingSchedule | None = None,
     ) -> None:
         self.orchestrator = orchestrator
+        self.rating = rating
         self.store = orchestrator.store
         self.app = app
         self.liaison = liaison
@@ -196,7 +199,8 @@ class Hub:
 
     def relay_once(self) -> int:
         """Publish what the outbox still owes, then the exchange's round (alerts to the JTC,
-        deliveries to publish again); never raises (what is owed stays owed)."""
+        deliveries to publish again) and the rating run when one is due; never raises (what
+        is owed stays owed)."""
         try:
             done = self.orchestrator.relay_once()
         except Exception as exc:  # the store itself may be briefly unreachable
@@ -207,6 +211,8 @@ class Hub:
                 self.liaison.sweep()
             except Exception as exc:
                 log.warning("exchange sweep failed, will retry: %s", exc)
+        if self.rating is not None:
+            self.rating.run_if_due()  # when the latest run is older than HUB_RATING_INTERVAL_H
         return done
 
     def exists(self, declaration_id: str) -> bool:
@@ -301,6 +307,9 @@ def open_hub(
     """
     loaded = dict(agencies) if agencies is not None else load_agencies(settings.agencies_dir)
     context = decision_context(settings, loaded)
+    weights = load_rating_weights(
+        settings.registers_dir / "rating.yaml" if settings.registers_dir else None
+    )
     store = Store.open(settings.database_url, migrate=migrate or settings.embedded)
     try:
         context = registers_from_store(store, context, clock())
@@ -326,6 +335,7 @@ def open_hub(
             profiles=ProfileSource(
                 registry if registry is not None else DatabaseRegistry(store),
                 settings.profile_reload_s,
+                ratings=store,
             ),
         )
         register_tasks(app, orchestrator)
@@ -356,4 +366,5 @@ def open_hub(
         worker=worker,
         relay_interval_s=settings.relay_interval_s if relay else None,
         liaison=liaison,
+        rating=RatingSchedule(store, weights, settings.rating_interval_h, clock),
     )

@@ -33,6 +33,7 @@ __all__ = [
     "AdapterFactory",
     "AgencyAdapter",
     "ProfileSource",
+    "RatingSource",
     "Wiring",
     "WiringMissing",
     "load_wiring",
@@ -49,6 +50,14 @@ class AgencyAdapter(Protocol):
     def close(self) -> None: ...
 
 
+class RatingSource(Protocol):
+    """The computed behavioural ratings (:class:`hub.store.Store` has these methods)."""
+
+    def ratings_generation(self) -> int: ...
+
+    def rating_scores(self) -> dict[str, int]: ...
+
+
 @dataclass(frozen=True)
 class ProfileSource:
     """Where a running hub reads the profiles in force, and how often it looks again.
@@ -58,11 +67,15 @@ class ProfileSource:
     recorded there (through the API, by any process sharing the database)
     is what the hub selects with; ``reload_interval_s`` bounds how often an
     adapter asks whether the registry or the folder changed (``None``:
-    never, the rules are fixed at start).
+    never, the rules are fixed at start). ``ratings``, when given, are the
+    behavioural ratings the store computed: they win over the agencies'
+    ``ratings`` reference lists in ``trader_rating``, and a new rating run
+    (a new generation) is picked up at the next look like a profile change.
     """
 
     registry: ProfileRegistry
     reload_interval_s: float | None = 1.0
+    ratings: RatingSource | None = None
 
 
 class AdapterFactory(Protocol):

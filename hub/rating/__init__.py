@@ -19,7 +19,14 @@ from hub.rating.aeo_application import (
 )
 from hub.rating.audit import AuditProposal, audit_proposals
 from hub.rating.history import RATED_ROLES, ControlSeen, DeclarationSeen, TraderHistory
-from hub.rating.run import RatingRun, RatingSchedule, RatingStore, rate_all, run_rating
+from hub.rating.run import (
+    RatingRun,
+    RatingSchedule,
+    RatingStore,
+    current_proposals,
+    rate_all,
+    run_rating,
+)
 from hub.rating.score import Rating, RatingBand, band_of, rate
 from hub.rating.weights import (
     AeoApplicationWeights,
@@ -47,6 +54,7 @@ __all__ = [
     "TraderHistory",
     "audit_proposals",
     "band_of",
+    "current_proposals",
     "load_rating_weights",
     "rate",
     "rate_all",

@@ -15,13 +15,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from hub.rating.audit import AuditProposal, audit_proposals
 from hub.rating.history import TraderHistory
 from hub.rating.score import Rating, rate
 from hub.rating.weights import RatingWeights
 
-__all__ = ["RatingRun", "RatingSchedule", "RatingStore", "rate_all", "run_rating"]
+__all__ = [
+    "RatingRun",
+    "RatingSchedule",
+    "RatingStore",
+    "current_proposals",
+    "rate_all",
+    "run_rating",
+]
 
 log = logging.getLogger(__name__)
+
+_EMPTY_RETRY = timedelta(minutes=1)
 
 
 class RatingStore(Protocol):
@@ -30,6 +40,8 @@ class RatingStore(Protocol):
     def trader_histories(self, since: datetime | None = None) -> dict[str, TraderHistory]: ...
 
     def latest_ratings(self) -> dict[str, Rating]: ...
+
+    def previous_ratings(self) -> dict[str, Rating]: ...
 
     def record_ratings(self, ratings: Sequence[Rating], at: datetime) -> int: ...
 
@@ -65,6 +77,16 @@ def run_rating(
     return RatingRun(at, ratings, histories, previous)
 
 
+def current_proposals(
+    store: RatingStore, at: datetime, weights: RatingWeights
+) -> list[AuditProposal]:
+    """The audit proposals of the latest ratings, each against the one before it."""
+    histories = store.trader_histories(at - timedelta(days=weights.window_days))
+    return audit_proposals(
+        store.latest_ratings(), histories, weights, previous=store.previous_ratings()
+    )
+
+
 class RatingSchedule:
     """Runs the rating when the latest run is older than ``interval_h`` (0: never).
 
@@ -82,7 +104,7 @@ class RatingSchedule:
         clock: Callable[[], datetime],
     ) -> None:
         self._store = store
-        self._weights = weights
+        self.weights = weights
         self._interval = timedelta(hours=interval_h)
         self._clock = clock
         self._next: datetime | None = None
@@ -99,10 +121,11 @@ class RatingSchedule:
             if last is not None and now - last < self._interval:
                 self._next = last + self._interval
                 return None
-            done = run_rating(self._store, now, self._weights)
+            done = run_rating(self._store, now, self.weights)
         except Exception as exc:
             log.warning("rating run failed, will retry: %s", exc)
             return None
-        self._next = now + self._interval
+        # Nobody to rate yet (a fresh hub): look again soon rather than in a day.
+        self._next = now + (self._interval if done.ratings else min(self._interval, _EMPTY_RETRY))
         log.info("rating run: %d parties rated", len(done.ratings))
         return done

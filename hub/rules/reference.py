@@ -19,7 +19,9 @@ why a rule fired and whether its data was current. Four kinds:
 ``ratings``    a behavioural compliance rating per trader or party identifier,
                0 (worst record) to 100 (fully compliant), with its reasons
                (``entries: [{party: GB123456789000, rating: 35, reasons: [...]}]``).
-               Read from a list until the learning loop computes it from history.
+               The ratings the hub computes from history (:mod:`hub.rating`)
+               win over a list's (:meth:`ReferenceData.with_ratings`); the
+               list still rates the parties never rated.
 ``watchlist``  persons, companies, vehicles, vessels and containers of interest
                with names, aliases, identifiers and the reason they are listed.
 
@@ -273,6 +275,12 @@ class ReferenceData(Mapping[str, ReferenceList]):
     def rating(self, party_id: str) -> int | None:
         """The behavioural rating (0 worst record, 100 fully compliant), or ``None``."""
         return self._ratings.get(party_id)
+
+    def with_ratings(self, computed: Mapping[str, int]) -> ReferenceData:
+        """These lists, with ``computed`` ratings winning over the ``ratings`` lists' entries."""
+        overlaid = ReferenceData(self._lists.values())
+        overlaid._ratings.update(computed)
+        return overlaid
 
     def watchlist(self, name: str) -> Watchlist:
         """The watchlist ``name``; KeyError if there is none of that kind."""

@@ -40,7 +40,7 @@ module per concept, each a mixin over :class:`~hub.store._transactions.Transacti
   :class:`~hub.store._partner_data.PartnerDataMixin`); both write their rows
   once on their natural key through ``_rows``;
 - ``_ratings``: behavioural ratings run after run and the histories they are
-  read from (``record_ratings``, ``latest_ratings``, ``rating_history``,
+  read from (``record_ratings``, ``latest_ratings``, ``previous_ratings``, ``rating_history``,
   ``rating_scores``, ``ratings_generation``, ``last_rated_at``,
   ``trader_histories``);
 - ``_reports``: what the reports (:mod:`hub.kpi`) read about a period, in a

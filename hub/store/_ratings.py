@@ -33,6 +33,10 @@ RATINGS = Base.metadata.tables[TraderRatingRecord.__tablename__]
 _R = RATINGS.c
 _LATEST_IDS = select(func.max(_R.id)).group_by(_R.party).scalar_subquery()
 LATEST_RATINGS = select(RATINGS).where(_R.id.in_(_LATEST_IDS)).order_by(_R.party)
+_PREVIOUS_IDS = (
+    select(func.max(_R.id)).where(_R.id.not_in(_LATEST_IDS)).group_by(_R.party).scalar_subquery()
+)
+PREVIOUS_RATINGS = select(RATINGS).where(_R.id.in_(_PREVIOUS_IDS)).order_by(_R.party)
 RATINGS_GENERATION = select(func.coalesce(func.max(_R.id), 0))
 LAST_RATED_AT = select(func.max(_R.rated_at))
 _D = DECLARATIONS.c
@@ -83,6 +87,11 @@ class RatingsMixin(AuditTrailMixin):
         """Each party's latest rating, by party."""
         with self._reading() as conn:
             return {row["party"]: _rating(row) for row in conn.execute(LATEST_RATINGS).mappings()}
+
+    def previous_ratings(self) -> dict[str, Rating]:
+        """Each party's rating before its latest one (parties rated once have none)."""
+        with self._reading() as conn:
+            return {row["party"]: _rating(row) for row in conn.execute(PREVIOUS_RATINGS).mappings()}
 
     def rating_history(self, party: str) -> list[Rating]:
         """Every rating ``party`` received, oldest first."""

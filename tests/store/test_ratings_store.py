@@ -11,7 +11,7 @@ from sqlalchemy import event
 from hub.decision import AeoCertificate, AeoStatus, AeoType, Officer, merge
 from hub.feedback import ControlOutcome, ControlResult
 from hub.ingest import read
-from hub.model import DeclarationFunction, Party, PartyRole
+from hub.model import DeclarationFunction, Money, Party, PartyRole, Totals
 from hub.rating import RatingBand, load_rating_weights, run_rating
 from hub.store import Store
 from tests.decision.support import CHICKEN, DECLARATIONS, NOW, context
@@ -42,6 +42,7 @@ def _declare(
             "function": function,
             "functional_reference": f"REF-{n}",
             "parties": tuple(parties),
+            "totals": Totals(invoice_amount=Money(amount=Decimal(20000), currency="GBP")),
         }
     )
     at = NOW - timedelta(days=days_ago)
