@@ -40,6 +40,7 @@ from hub.api.jtc import router as jtc_router
 from hub.api.metrics import install_metrics
 from hub.api.problems import PROBLEM_JSON, problem
 from hub.api.profiles import router as profiles_router
+from hub.api.ratings import router as ratings_router
 from hub.api.reference import router as reference_router
 from hub.api.reports import router as reports_router
 from hub.api.views import NotVisible
@@ -183,6 +184,7 @@ def create_api(
     install_metrics(api)
     api.include_router(profiles_router)
     api.include_router(reference_router)
+    api.include_router(ratings_router)
     api.include_router(reports_router)
     api.include_router(exchange_router)
     api.include_router(jtc_router)
