@@ -3,8 +3,8 @@
 ``hub check`` reads messages exactly as the hub would on submission and says,
 per file, what it understood or precisely what is wrong, without storing
 anything. The other commands: ``assess``, ``serve``, ``worker``, ``demo``,
-``profiles``, ``db``, ``token issue``, ``audit verify``, ``partner``, ``exchange`` and
-``rating``.
+``profiles``, ``db``, ``token issue``, ``audit verify``, ``partner``, ``exchange``,
+``rating`` and ``report``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from hub._cli_exchange import exchange_app
 from hub._cli_partner import partner_app
 from hub._cli_profiles import profiles_app
 from hub._cli_rating import rating_app
+from hub._cli_report import report_app
 from hub._cli_serve import serve, worker
 from hub._cli_token import token_app
 from hub.agency import load_agencies
@@ -48,6 +49,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(partner_app, name="partner")
 app.add_typer(exchange_app, name="exchange")
+app.add_typer(report_app, name="report")
 app.add_typer(rating_app, name="rating")
 app.command()(serve)
 app.command()(worker)
