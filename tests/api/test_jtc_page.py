@@ -4,7 +4,8 @@ the embedded hub's API served by uvicorn on a free port.
 The joint examination on the board is made through the API only: the trader
 submits the frozen chicken (vet selects it red, a physical examination), a vet
 officer asks to raise customs to red and a second officer approves, so the
-decision's next version books one examination for vet and customs. The
+decision's next version books one examination for vet and customs; vet's
+control then seizes the goods, so VET-ORG-002 has a hit rate to draw. The
 exporter's name is an HTML tag: the page must show it as text.
 
 ``make setup`` installs Debian's chromium (Playwright never downloads a browser
@@ -57,6 +58,8 @@ RAISE = """mutation($id: ID!) {
     requestId } }"""
 APPROVE = """mutation($id: ID!, $r: Int!) {
   approveRerouting(declarationId: $id, requestId: $r) { version } }"""
+RECORD = """mutation($id: ID!, $r: ControlResultInput!) {
+  recordControlResult(declarationId: $id, result: $r) { id } }"""
 EXAMINATION = """query($id: ID!) { declaration(id: $id) {
   functionalReference decision { examination { start end office lane agencies } } } }"""
 
@@ -148,6 +151,13 @@ def _joint_examination(live: Live, tmp_path: Path) -> tuple[str, dict[str, Any]]
         r=raised["raiseChannel"]["requestId"],
     )
     assert approved["approveRerouting"]["version"] == 2
+    seized = {
+        "decisionVersion": 2,
+        "checked": "health certificate and a sample",
+        "outcome": "SEIZURE",
+        "findings": ["VET-ORG-002"],
+    }
+    live.graphql(live.tokens.officer("vet"), RECORD, id=declaration_id, r=seized)
     found = live.graphql(live.tokens.jtc(), EXAMINATION, id=declaration_id)["declaration"]
     exam = found["decision"]["examination"]
     assert exam["office"] == OFFICE and sorted(exam["agencies"]) == ["customs", "vet"], exam
@@ -260,7 +270,7 @@ def test_the_board_shows_a_joint_examination_made_through_the_api(
             vet = detail.locator("li.agency[data-agency='vet']")
             expect(vet.locator(".finding-head strong").first).to_contain_text("VET-ORG-002")
             expect(vet.locator(".channel").first).to_have_text("red")
-            expect(detail.locator(".raises")).to_contain_text("customs: none to red")
+            expect(detail.locator(".raises")).to_contain_text("customs: raised to red")
             expect(detail.locator(".raises")).to_contain_text("seal broken")
             names = detail.locator(".party-name")
             expect(names.filter(has_text=INJECTED)).to_have_count(1)
@@ -296,6 +306,9 @@ def _check_charts(page: Any, live: Live, period: list[str]) -> None:
     profiles = [p["profileId"] for p in performance if p["profileId"] != "random"]
     assert "VET-ORG-002" in profiles
     expect(page.locator("#profiles-chart svg g.profile")).to_have_count(len(profiles))
+    vet = page.locator("#profiles-chart svg g.profile[data-profile='VET-ORG-002']")
+    expect(vet.locator("rect.bar")).to_have_count(1)  # the seizure: one control, one finding
+    expect(vet.locator("text.value")).to_have_text("100.0 % (1/1)")
     review = live.graphql(
         live.tokens.jtc(),
         "query($f: Date!, $t: Date!) { effectivenessReview(from: $f, to: $t) { profileId } }",

@@ -94,6 +94,10 @@
     return rate === null || rate === undefined ? "no control" : `${(rate * 100).toFixed(1)} %`;
   }
 
+  function count(n, one, many) {
+    return `${n} ${n === 1 ? one : many || `${one}s`}`;
+  }
+
   function duration(seconds) {
     if (seconds === null || seconds === undefined) return "—";
     if (seconds < 120) return `${Math.round(seconds)} s`;
@@ -343,7 +347,7 @@
     const raises = d.raiseRequests || [];
     if (raises.length) {
       body.append(el("h4", {}, "Re-routings"), el("ul", { class: "raises" }, raises.map((r) =>
-        el("li", {}, `${r.agency}: ${(r.fromChannel || "none").toLowerCase()} to ${r.toChannel.toLowerCase()}, `,
+        el("li", {}, `${r.agency}: ${r.fromChannel ? `${r.fromChannel.toLowerCase()} to` : "raised to"} ${r.toChannel.toLowerCase()}, `,
           el("q", {}, r.reason),
           ` (asked by ${r.requestedBy}; ${r.approvedAsVersion ? `approved as version ${r.approvedAsVersion}` : "waiting for a second officer"})`))));
     }
@@ -402,14 +406,14 @@
     const width = 600, height = 260, left = 40, right = 8, top = 12, bottom = 44;
     const plotW = width - left - right, plotH = height - top - bottom;
     const total = (d) => CHANNELS.reduce((s, c) => s + d[c], 0);
-    const max = niceMax(Math.max(1, ...byDay.map((d) => Math.max(total(d), d.blue))));
+    const max = niceMax(Math.max(2, ...byDay.map((d) => Math.max(total(d), d.blue))));
     const y = (v) => top + plotH - (v / max) * plotH;
     const band = plotW / Math.max(1, byDay.length);
     const chart = svg("svg", {
       viewBox: `0 0 ${width} ${height}`, class: "mix", role: "img",
       "aria-labelledby": "mix-h mix-summary",
     });
-    for (const tick of [0, max / 2, max]) {
+    for (const tick of [0, max / 2, max].filter(Number.isInteger)) {
       chart.append(
         svg("line", { x1: left, x2: width - right, y1: y(tick), y2: y(tick), class: "grid" }),
         svg("text", { x: left - 4, y: y(tick) + 4, class: "axis", "text-anchor": "end" }, String(tick)));
@@ -470,11 +474,13 @@
       return;
     }
     const shares = kpi.channelMix.map((c) => `${c.channel} ${(c.share * 100).toFixed(0)} %`).join(", ");
+    const released = kpi.toRelease.medianSeconds === null ? "none released yet"
+      : `released in ${duration(kpi.toRelease.medianSeconds)}`;
     summary.textContent =
-      `${kpi.declarations} declarations: ${shares}. ` +
-      `Decision in ${duration(kpi.toDecision.medianSeconds)} (median), release in ${duration(kpi.toRelease.medianSeconds)}. ` +
-      `${kpi.jointExaminations} joint examinations spared ${kpi.separateExaminationsAvoided} separate ones; ` +
-      `${kpi.reroutings} re-routings.`;
+      `${count(kpi.declarations, "declaration")}: ${shares}. ` +
+      `Median: decided in ${duration(kpi.toDecision.medianSeconds)}, ${released}. ` +
+      `${count(kpi.jointExaminations, "joint examination")} spared ` +
+      `${count(kpi.separateExaminationsAvoided, "separate one")}; ${count(kpi.reroutings, "re-routing")}.`;
     chart.append(mixChart(kpi.byDay), mixTable(kpi.byDay));
   }
 
@@ -532,8 +538,9 @@
     const rows = listed.filter((r) => r.profileId !== "random").sort((a, b) =>
       (b.hitRate ?? -1) - (a.hitRate ?? -1) || b.controls - a.controls || a.profileId.localeCompare(b.profileId));
     const flagged = rows.filter((r) => r.flaggedForReview).length;
-    summary.textContent = `${rows.length} profiles, ${flagged} flagged for review; ` +
-      (random ? `random selection: ${percent(random.hitRate)} over ${random.controls} controls.` : "no random selection controlled.");
+    summary.textContent = `${count(rows.length, "profile")}, ${flagged} flagged for review; ` +
+      (random ? `random selection: ${percent(random.hitRate)} over ${count(random.controls, "control")}.`
+        : "no random selection in this period.");
     if (!rows.length) {
       chart.append(el("p", { class: "hint" }, "No profile hit or controlled in this period."));
       return;
