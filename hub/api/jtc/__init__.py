@@ -12,8 +12,10 @@ Every response here says ``Cache-Control: no-store`` and a restrictive
 style, no framing): data shown on the page is written as text, and even a
 script smuggled into a declaration could not run.
 
-``GET /jtc/offices`` lists the offices of the hub's calendar register for the
-board's picker; it needs an officer's or the JTC's token like the rest.
+To use it: ``hub serve``, open ``/jtc`` on the hub, paste the token of
+``hub token issue --role jtc``. ``GET /jtc/offices`` lists the offices of
+the hub's calendar register for the board's picker; it needs an officer's or
+the JTC's token like the rest.
 """
 
 from __future__ import annotations
