@@ -12,6 +12,14 @@ printed in one compact block; then the hub keeps serving until Ctrl-C
 The SQLite file lives in ``--workdir`` (default ``var/demo/hub.db``) unless
 ``HUB_DATABASE_URL`` says otherwise; submitting the same bytes again returns
 the same declaration and decision, so repeated demos just show them again.
+
+On first start (an empty store) the demo first plays ``--history``
+declarations over the last 14 days through the hub, with their decisions
+and the officers' control results (:mod:`hub._demo_history`), so the joint
+targeting centre's page and the reports have something real to show; a
+store that already holds declarations is never filled again. Unless the
+environment names them, the bundled registers (offices and their
+calendars, AEO, random selection) are used, with a fixed random seed.
 """
 
 from __future__ import annotations
@@ -32,10 +40,16 @@ from hub.errors import HubError, IngestError
 from hub.exchange.wire import NAMESPACE as EXCHANGE_NAMESPACE
 from hub.ingest import read_with_warnings
 from hub.model import DeclarationFunction
-from hub.orchestrator import load_wiring, open_hub
+from hub.orchestrator import Wiring, load_wiring, open_hub
 from hub.settings import Settings
 
-__all__ = ["CORPUS_DECLARATIONS", "demo", "demo_messages", "format_decision"]
+__all__ = [
+    "CORPUS_DECLARATIONS",
+    "demo",
+    "demo_messages",
+    "fill_on_first_start",
+    "format_decision",
+]
 
 CORPUS_DECLARATIONS = (
     "wco-dec-dms/declarations/TT_IM004a/TT_IM004a.xml",
@@ -48,6 +62,8 @@ CORPUS_DECLARATIONS = (
 # Samples that are not a trader's submission: the hub's own answers, and partner messages.
 _NOT_SUBMISSIONS = ("urn:hub:message:DecisionResponse:1", EXCHANGE_NAMESPACE)
 _READY_TIMEOUT_S = 30.0
+_HISTORY_DAYS = 14
+_DEMO_SEED = "demo"  # random selection's seed when HUB_RANDOM_SEED gives none
 
 
 def _root_dir() -> Path:
@@ -153,6 +169,38 @@ def _submit(client: Any, path: Path, wait: float, out: TextIO, key: SigningKey) 
     return False
 
 
+def fill_on_first_start(
+    settings: Settings, wiring: Wiring, messages: list[Path], count: int, out: TextIO
+) -> bool:
+    """Fill an empty store with ``count`` declarations of the last days; False when the store
+    already held declarations (or ``count`` is 0), and nothing was added."""
+    # Here, not at the top: it needs the API's acts, and every `hub` command imports this module.
+    from hub._demo_history import (
+        DemoClock,
+        demo_wiring,
+        fill_history,
+        is_empty,
+        usable_templates,
+    )
+
+    if count <= 0:
+        return False
+    clock = DemoClock()
+    with open_hub(settings, demo_wiring(wiring, clock), clock=clock) as hub:
+        if not is_empty(hub):
+            out.write("history: the database already holds declarations, not filled again\n")
+            return False
+        templates = usable_templates([p.read_bytes() for p in messages])
+        out.write(
+            f"filling the last {_HISTORY_DAYS} days: {count} declarations"
+            f" from {len(templates)} sample messages\n"
+        )
+        out.flush()
+        made = fill_history(hub, clock, templates, count=count, days=_HISTORY_DAYS)
+    out.writelines(f"{line}\n" for line in made.lines())
+    return True
+
+
 def demo(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port (0: any free one).")] = 8000,
@@ -169,6 +217,15 @@ def demo(
     once: Annotated[
         bool, typer.Option("--once", help="Submit, print, and stop instead of serving on.")
     ] = False,
+    history: Annotated[
+        int,
+        typer.Option(
+            "--history",
+            min=0,
+            help="Declarations of the last 14 days played through the hub on first start"
+            " (an empty store), with decisions and control results; 0: none.",
+        ),
+    ] = 300,
 ) -> None:
     """Start the embedded hub, submit the sample messages, print each coordinated decision.
 
@@ -187,13 +244,21 @@ def demo(
                 settings, database_url=f"sqlite:///{(workdir / 'hub.db').resolve()}"
             )
         settings = dataclasses.replace(
-            settings, submission_wait_s=max(settings.submission_wait_s, wait)
+            settings,
+            submission_wait_s=max(settings.submission_wait_s, wait),
+            registers_dir=settings.registers_dir or _root_dir() / "registers",
+            random_seed=settings.random_seed or _DEMO_SEED,
         )
         wiring = load_wiring()
     except HubError as exc:
         sys.stderr.write(f"ERROR {exc}\n")
         raise typer.Exit(code=2) from None
     messages = demo_messages(_root_dir() / "message_schemas", corpus)
+    try:
+        fill_on_first_start(settings, wiring, messages, history, sys.stdout)
+    except HubError as exc:
+        sys.stderr.write(f"ERROR the demo's history was not filled: {exc}\n")
+        raise typer.Exit(code=2) from None
     key = SigningKey.load(token_key_path(settings), create=True)
     api = create_api(open_hub=lambda: open_hub(settings, wiring), signing_key=key)
     server = uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_level="warning"))
