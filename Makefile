@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python bench/e2e.py
 	$(BIN)/python bench/access.py
 	$(BIN)/python bench/exchange.py
+	$(BIN)/python bench/reports.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
