@@ -24,8 +24,8 @@ Queries: ``awaiting`` (declarations not released: assessing or held for a
 control; by office, agency, channel, acceptance time), ``declaration``,
 ``examinations`` (an office's controls on a day, joint ones or all), and
 the period's figures (:mod:`hub.api.graphql.reports`): ``kpi``,
-``profilePerformance`` and ``effectivenessReview``. Mutations: ``raiseChannel``, ``approveRerouting``,
-``recordControlResult`` and ``scheduleExamination`` (as their REST routes:
+``profilePerformance`` and ``effectivenessReview``. Mutations: ``raiseChannel``,
+``approveRerouting``, ``recordControlResult`` and ``scheduleExamination`` (as their REST routes:
 a move to another slot of the office's calendar, or a queued selection given
 its slot, is the decision's next version, audited as ``examination.moved``).
 The subscription ``decisionChanges`` polls the store every :data:`POLL_S`.
