@@ -15,7 +15,9 @@ Rules, in order (each a reason an officer can read back):
    lowerable findings by one step (:mod:`hub.decision.aeo`).
 5. An agency's status: pending > hold (a mandatory red finding: the law
    stops the goods) > examination-required (orange, red) >
-   documentary-check (yellow) > may-proceed (green).
+   documentary-check (yellow) > may-proceed (green); an agency whose
+   recorded control settled its status (:mod:`hub.decision.release`) keeps
+   it while its findings and channel stand.
 6. The goods channel is the most severe agency channel; blue anywhere sets
    ``post_clearance_audit``; the goods are released only when every
    concerned agency may proceed (consolidated release).
@@ -193,12 +195,15 @@ def merge(
                 audit |= r.to_channel is RequestedChannel.BLUE
                 raised = goods_channel(r.to_channel)
                 channel = most_severe((channel, raised)) if raised else channel
-        decided[name] = AgencyDecision(
-            agency=name,
-            status=_status(channel, found, pending=name in pending),
-            channel=channel,
-            findings=tuple(found),
-            pending_reason=pending_reason.get(name),
+        decided[name] = _after_control(
+            AgencyDecision(
+                agency=name,
+                status=_status(channel, found, pending=name in pending),
+                channel=channel,
+                findings=tuple(found),
+                pending_reason=pending_reason.get(name),
+            ),
+            previous.agencies.get(name) if previous else None,
         )
 
     examination: JointExamination | None = None
@@ -275,6 +280,21 @@ def amend(
         previous=previous,
         note=f"{why} from {agency} amends version {previous.version}",
     )
+
+
+def _after_control(made: AgencyDecision, before: AgencyDecision | None) -> AgencyDecision:
+    """``made``, or its previous version's word when that came from a recorded control of
+    the same findings and channel: another agency's late answer, a move or a re-routing of
+    someone else does not undo a release. New findings, or a raised channel, ask for a new
+    control: the status is the merge's again."""
+    if (
+        before is None
+        or not before.controlled
+        or before.findings != made.findings
+        or before.channel is not made.channel
+    ):
+        return made
+    return made.model_copy(update={"status": before.status, "controlled": True})
 
 
 def _with_aeo(found: Sequence[Finding], register: AeoRegister) -> Channel:

@@ -113,6 +113,9 @@ class AgencyDecision(_Frozen):
     channel: Channel
     findings: tuple[Finding, ...] = ()
     pending_reason: str | None = None
+    # The status is the agency's recorded control's word (hub.decision.release),
+    # kept by later versions while the findings and channel it controlled stand.
+    controlled: bool = False
 
 
 class Slot(_Frozen):

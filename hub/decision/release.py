@@ -73,6 +73,7 @@ def after_control(
             status=status,
             channel=before.channel,
             findings=before.findings,
+            controlled=True,
         )
         reasons.append(f"{name} controlled: {_found(result)}")
     if not reasons:

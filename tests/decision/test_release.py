@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.decision import AgencyStatus, Decision, Officer, merge, trader_view
+from hub.decision import AgencyStatus, Decision, Officer, amend, merge, trader_view
 from hub.decision.release import after_control
 from hub.errors import DecisionError
 from hub.feedback import ControlOutcome, ControlResult
@@ -193,3 +193,34 @@ def test_released_exactly_when_every_agency_may_proceed_and_applying_again_is_id
         a.status is AgencyStatus.MAY_PROCEED for a in latest.agencies.values()
     )
     assert after_control(latest, results, now=LATER) is None
+
+
+def test_a_later_version_keeps_what_a_control_settled_while_its_findings_stand() -> None:
+    found = {"customs": [finding("customs", "orange")], "police": [], "vet": []}
+    first = merge(CHICKEN, found, context=CTX, now=NOW, pending=["police"])
+    released_by_customs = after_control(
+        first, [_result("customs", ControlOutcome.NO_FINDING)], now=LATER
+    )
+    assert released_by_customs is not None
+    assert released_by_customs.agencies["customs"].controlled
+
+    # Police answers late with nothing: customs' control still stands, the goods go.
+    police_late = amend(
+        released_by_customs, CHICKEN, "police", [], context=CTX, now=LATER + timedelta(hours=1)
+    )
+    assert police_late.agencies["customs"].status is AgencyStatus.MAY_PROCEED
+    assert police_late.agencies["customs"].controlled
+    assert police_late.released
+
+    # New findings for customs (its own late answer) ask for a new control.
+    customs_again = amend(
+        police_late,
+        CHICKEN,
+        "customs",
+        [finding("customs", "red", profile="CUS-NEW-001")],
+        context=CTX,
+        now=LATER + timedelta(hours=2),
+    )
+    assert customs_again.agencies["customs"].status is AgencyStatus.EXAMINATION_REQUIRED
+    assert not customs_again.agencies["customs"].controlled
+    assert not customs_again.released
