@@ -138,7 +138,11 @@ class DeclarationRecord(Base):
     """The canonical declaration read from one message."""
 
     __tablename__ = "declarations"
-    __table_args__ = (Index(None, "submitter", "functional_reference"),)
+    __table_args__ = (
+        Index(None, "submitter", "functional_reference"),
+        # Reports, ratings and back-tests over history read a period's declarations.
+        Index(None, "accepted_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     message_sha256: Mapped[str] = mapped_column(ForeignKey("messages.sha256"), unique=True)
