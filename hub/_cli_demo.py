@@ -290,6 +290,7 @@ def demo(
             return
         analyst = key.issue(Principal(subject="demo-analyst", role=Role.JTC))
         out.write(f"serving at {base} until Ctrl-C (try GET {base}/docs)\n")
+        out.write(f"the joint targeting centre's page: {base}/jtc (paste the token below)\n")
         out.write(
             "a JTC analyst's token for trying the API (hub token issue makes others):\n"
             f"  curl -H 'Authorization: Bearer {analyst}' {base}/v1/declarations/ID/decision\n"
