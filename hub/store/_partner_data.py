@@ -51,7 +51,6 @@ from hub.store._statements import (
     PARTNER_FINDINGS_OF,
     PARTNER_FINDINGS_ON,
     PRE_ARRIVAL_CANDIDATES,
-    PRE_ARRIVAL_CANDIDATES_OF_AMENDMENT,
     PRE_ARRIVALS,
     UNMATCHED_PRE_ARRIVALS,
     UNMATCHED_PRE_ARRIVALS_NOT_ALERTED,
@@ -153,7 +152,7 @@ class PartnerDataMixin(AuditTrailMixin):
         }
         if not params["means_ids"] and not params["references"] and not matched_to:
             return []
-        statement = PRE_ARRIVAL_CANDIDATES_OF_AMENDMENT if matched_to else PRE_ARRIVAL_CANDIDATES
+        statement = PRE_ARRIVAL_CANDIDATES[bool(params["means_ids"]), bool(matched_to)]
         with self._reading() as conn:
             rows = conn.execute(statement, params).mappings().all()
         return _pre_arrivals(rows)

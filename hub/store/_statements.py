@@ -7,9 +7,13 @@ on a caller's filters (the lists across declarations) is built where it is run.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Column,
+    ColumnElement,
     Executable,
+    Select,
     Table,
     bindparam,
     delete,
@@ -94,7 +98,6 @@ __all__ = [
     "PARTNER_FINDINGS_ON",
     "PRE_ARRIVALS",
     "PRE_ARRIVAL_CANDIDATES",
-    "PRE_ARRIVAL_CANDIDATES_OF_AMENDMENT",
     "RAW_MESSAGE",
     "REFUSALS",
     "REQUESTS",
@@ -309,22 +312,23 @@ _MOVEMENT = (
     & (_P.departed_at > bindparam("departed_after"))
 )
 _CITED = _P.declaration_reference.in_(bindparam("references", expanding=True))
-PRE_ARRIVAL_CANDIDATES = (
-    select(PRE_ARRIVALS).where(or_(_MOVEMENT, _CITED)).order_by(_P.departed_at.desc(), _P.id)
-)
-# An amendment also meets what the declarations it amends matched (rare: its own
-# statement, so the common one keeps its two-index plan).
-PRE_ARRIVAL_CANDIDATES_OF_AMENDMENT = (
-    select(PRE_ARRIVALS)
-    .where(
-        or_(
-            _MOVEMENT,
-            _CITED,
-            _P.matched_declaration.in_(bindparam("matched_to", expanding=True)),
-        )
-    )
-    .order_by(_P.departed_at.desc(), _P.id)
-)
+_AMENDED = _P.matched_declaration.in_(bindparam("matched_to", expanding=True))
+
+
+def _candidates(*branches: ColumnElement[bool]) -> Select[Any]:
+    return select(PRE_ARRIVALS).where(or_(*branches)).order_by(_P.departed_at.desc(), _P.id)
+
+
+# Pre-arrival candidates by (means of transport given, an amendment's earlier
+# declarations given). Only the branches with values: with no means the
+# movement branch's 'matched_declaration IS NULL' would lead SQLite to walk
+# the index of unmatched rows, every one of them.
+PRE_ARRIVAL_CANDIDATES = {
+    (True, False): _candidates(_MOVEMENT, _CITED),
+    (False, False): _candidates(_CITED),
+    (True, True): _candidates(_MOVEMENT, _CITED, _AMENDED),
+    (False, True): _candidates(_CITED, _AMENDED),
+}
 UNMATCHED_PRE_ARRIVALS = (
     select(PRE_ARRIVALS)
     .where(_P.matched_declaration.is_(None), _P.departed_at < bindparam("departed_before"))
