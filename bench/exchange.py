@@ -67,11 +67,11 @@ if not __package__:  # run as a script: make the repository importable
 
 from hub.exchange.keys import SigningIdentity, keygen
 from hub.exchange.liaison import open_liaison
-from hub.exchange.matching import Watch
 from hub.exchange.messages import MessageKind, PreArrival
 from hub.exchange.partners import MutualAssistance, Partner
 from hub.exchange.reception import ReceptionPolicy, check, receive
 from hub.exchange.signing import ACCEPTED_DIGESTS, ACCEPTED_SIGNATURE_METHODS, sign, verify
+from hub.exchange.watches import Watch
 from hub.exchange.wire import from_bytes
 from hub.ingest import read
 from hub.model.declaration import Declaration, DeclarationKind

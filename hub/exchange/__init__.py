@@ -4,8 +4,9 @@ Pure parts: :mod:`~hub.exchange.messages` (the five kinds of message),
 :mod:`~hub.exchange.partners` (partners and the agreements in force),
 :mod:`~hub.exchange.wire` (their XML), :mod:`~hub.exchange.signing` and
 :mod:`~hub.exchange.keys` (XML signatures over X.509 keys),
-:mod:`~hub.exchange.matching` (pre-arrival data against a declaration, watched
-consignments), :mod:`~hub.exchange.risk` (warnings in and out),
+:mod:`~hub.exchange.matching` (pre-arrival data against a declaration),
+:mod:`~hub.exchange.watches` (consignments partners warned of),
+:mod:`~hub.exchange.risk` (warnings in and out),
 :mod:`~hub.exchange.aeo_lists` (AEO lists in and out). At the edges:
 :mod:`~hub.exchange.reception` (trust, or refuse, and keep),
 :mod:`~hub.exchange.dispatch` (sign and deliver),

@@ -48,11 +48,11 @@ from hub.exchange.matching import (
     differences,
     mismatch_finding,
     movement_keys,
-    watch_findings,
 )
 from hub.exchange.messages import AeoList, ExchangeMessage, Header, MessageKind
 from hub.exchange.reception import Received, ReceptionPolicy, receive
 from hub.exchange.risk import findings_to_share, warning_from_finding, warning_from_profile
+from hub.exchange.watches import watch_findings
 from hub.exchange.wire import from_bytes
 from hub.model.declaration import Declaration, DeclarationFunction, DeclarationKind
 from hub.model.finding import Finding

@@ -1,12 +1,13 @@
-"""Matching a neighbour's pre-arrival data with the import declaration, and partners' watches.
+"""Matching a neighbour's pre-arrival data with the import declaration.
 
 When goods leave a neighbour under export or transit it sends the core data
 (SEED): vehicle, gross mass, consignor, consignee, commodity codes. When the
 import declaration arrives the hub finds the pre-arrival message it answers
 and compares the two; a disagreement (mass, goods codes, parties) is itself a
-risk indicator, recorded as a ``mismatch`` finding for customs. A partner's
-warning about one consignment becomes a :class:`Watch`; a declaration that
-carries one of its identifiers gets a ``watch`` finding.
+risk indicator, recorded as a ``mismatch`` finding for customs. Goods
+announced that no declaration claims are :func:`overdue`, an alert for the
+border office. The identifiers a declaration carries (:func:`movement_keys`)
+are also what partners' watches meet (:mod:`hub.exchange.watches`).
 
 Identifiers (plates, IMO numbers, containers, MRNs, party ids) are compared
 once normalised by :func:`normalise_identifier`, the same function the
@@ -24,7 +25,7 @@ import re
 import unicodedata
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
@@ -39,7 +40,6 @@ __all__ = [
     "MISMATCH_RISK_AREA",
     "MatchTolerance",
     "MovementKeys",
-    "Watch",
     "alert_summary",
     "arrival_time",
     "best_match",
@@ -50,7 +50,6 @@ __all__ = [
     "normalise_identifier",
     "overdue",
     "same_name",
-    "watch_findings",
 ]
 
 MISMATCH_RISK_AREA = "pre-arrival-mismatch"
@@ -419,90 +418,6 @@ def mismatch_finding(
             f"on {pre.departed_at:%Y-%m-%d %H:%M %Z})."
         ),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Watch:
-    """A partner's warning about one consignment, as the hub keeps it until ``valid_to``.
-
-    The identifiers are those of the warning's suspect consignment; any one
-    of them found on a declaration is a hit. ``channel`` is the control the
-    partner asked for, ``confidential`` whether only the JTC may read it.
-    """
-
-    partner: str
-    warning_message_id: str
-    channel: RequestedChannel
-    risk_area: str
-    summary: str
-    means_id: str | None = None
-    container: str | None = None
-    transport_document: str | None = None
-    declaration_reference: str | None = None
-    party_id: str | None = None
-    expected_arrival: date | None = None
-    valid_to: date | None = None
-    confidential: bool = False
-
-    def active_on(self, day: date) -> bool:
-        return self.valid_to is None or day <= self.valid_to
-
-
-def _hits(watch: Watch, keys: MovementKeys) -> list[str]:
-    checks = (
-        ("means of transport", watch.means_id, keys.means),
-        ("container", watch.container, keys.containers),
-        ("transport document", watch.transport_document, keys.references),
-        ("declaration reference", watch.declaration_reference, keys.references),
-        ("party", watch.party_id, keys.parties),
-    )
-    return [
-        f"{what} {value!r} named in {watch.partner}'s warning {watch.warning_message_id}"
-        for what, value, declared in checks
-        if value and normalise_identifier(value) in declared
-    ]
-
-
-def watch_findings(
-    declaration: Declaration,
-    watches: Sequence[Watch],
-    *,
-    agency: str = "customs",
-    on: date | None = None,
-) -> tuple[Finding, ...]:
-    """A ``watch`` finding for each watch one of whose identifiers the declaration carries.
-
-    The finding asks for the channel the partner requested, in its risk
-    area, confidential if the warning was; its indicators name what matched.
-    With ``on``, watches expired before that day are skipped.
-    """
-    keys = movement_keys(declaration)
-    out: list[Finding] = []
-    for watch in watches:
-        if on is not None and not watch.active_on(on):
-            continue
-        matched = _hits(watch, keys)
-        if not matched:
-            continue
-        out.append(
-            Finding(
-                agency=agency,
-                source=FindingSource.WATCH,
-                title=(
-                    f"Consignment watched at the request of {watch.partner} "
-                    f"(warning {watch.warning_message_id})"
-                ),
-                risk_area=watch.risk_area,
-                indicators=tuple(matched),
-                channel=watch.channel,
-                instructions=(
-                    f"{watch.summary} Send {watch.partner} feedback on warning "
-                    f"{watch.warning_message_id}."
-                ),
-                confidential=watch.confidential,
-            )
-        )
-    return tuple(out)
 
 
 def overdue(

@@ -6,7 +6,7 @@ from the indicators a rule can test (commodity prefixes, origins, countries
 of dispatch, operator identifiers); the indicators in words travel in its
 rationale for the officers. It starts in ``testing``: an analyst back-tests
 and activates it like any profile, because a partner's view of a risk is
-not yet ours. A *consignment warning* becomes a :class:`~hub.exchange.matching.Watch`.
+not yet ours. A *consignment warning* becomes a :class:`~hub.exchange.watches.Watch`.
 
 Going out, a finding on one declaration becomes a consignment warning (the
 declaration's identifiers), and a profile the structured indicators of a
@@ -22,13 +22,14 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from hub.exchange.matching import Watch, normalise_identifier
+from hub.exchange.matching import normalise_identifier
 from hub.exchange.messages import (
     Header,
     RiskWarning,
     SuspectConsignment,
     WarnedProfile,
 )
+from hub.exchange.watches import Watch
 from hub.model.declaration import Declaration, PartyRole
 from hub.model.finding import Finding, FindingSource, RequestedChannel
 from hub.rules.profile import (

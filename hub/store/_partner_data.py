@@ -60,8 +60,8 @@ from hub.store._statements import (
 from hub.store.records import JtcAlert, PartnerAeoList, StoredPreArrival, StoredWatch
 
 if TYPE_CHECKING:
-    from hub.exchange.matching import Watch
     from hub.exchange.messages import AeoList, PreArrival
+    from hub.exchange.watches import Watch
 
 __all__ = ["PartnerDataMixin", "partner_findings_of"]
 
@@ -427,7 +427,7 @@ def _alert(row: RowMapping) -> JtcAlert:
 
 @cache
 def _watches() -> TypeAdapter[Any]:
-    from hub.exchange.matching import Watch
+    from hub.exchange.watches import Watch
 
     return TypeAdapter(Watch)
 

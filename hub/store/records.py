@@ -17,8 +17,8 @@ from hub.decision.model import Decision
 from hub.model.finding import Finding
 
 if TYPE_CHECKING:  # hub.exchange builds on the store: no import cycle at run time
-    from hub.exchange.matching import Watch
     from hub.exchange.messages import AeoEntry, PreArrival
+    from hub.exchange.watches import Watch
 
 __all__ = [
     "Accepted",

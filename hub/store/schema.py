@@ -557,7 +557,7 @@ class PreArrivalRecord(Base):
 class WatchRecord(Base):
     """A consignment a partner's warning asks to be watched; never updated.
 
-    ``document`` is the :class:`hub.exchange.matching.Watch` as kept; each
+    ``document`` is the :class:`hub.exchange.watches.Watch` as kept; each
     identifier is copied out normalised and indexed, so a declaration is
     checked against all of them in one query, and ``valid_to`` to skip the
     expired.

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from hub.exchange.matching import (
     MatchTolerance,
-    Watch,
     alert_summary,
     best_match,
     differences,
@@ -21,9 +20,9 @@ from hub.exchange.matching import (
     normalise_identifier,
     overdue,
     same_name,
-    watch_findings,
 )
 from hub.exchange.messages import PreArrival, PreArrivalItem
+from hub.exchange.watches import Watch, watch_findings
 from hub.ingest import read
 from hub.model.declaration import (
     Container,

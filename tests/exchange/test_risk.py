@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.exchange.matching import watch_findings
 from hub.exchange.messages import Header, RiskWarning, SuspectConsignment, WarnedProfile
 from hub.exchange.risk import (
     consignment_watch,
@@ -21,6 +20,7 @@ from hub.exchange.risk import (
     warning_profile,
     warning_profile_id,
 )
+from hub.exchange.watches import watch_findings
 from hub.model.declaration import (
     Container,
     GoodsItem,

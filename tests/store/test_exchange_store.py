@@ -16,7 +16,6 @@ from sqlalchemy import Connection, func, inspect, select, text
 
 from hub.decision import AeoCertificate, AeoStatus, AeoType, Decision
 from hub.errors import ConflictingRecord, ReplayedMessage, StoreError
-from hub.exchange.matching import Watch
 from hub.exchange.messages import (
     AeoEntry,
     AeoList,
@@ -27,6 +26,7 @@ from hub.exchange.messages import (
     SuspectConsignment,
 )
 from hub.exchange.partners import MutualAssistance, MutualRecognition, Partner
+from hub.exchange.watches import Watch
 from hub.ingest import read
 from hub.model.finding import RequestedChannel
 from hub.store import DecisionBasis, Store, upgrade
