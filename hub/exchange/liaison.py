@@ -311,12 +311,13 @@ class Liaison:
         matched: tuple[int, str] | None = None
         if declaration.kind in (DeclarationKind.IMPORT, DeclarationKind.PRE_ARRIVAL, None):
             candidates = self.store.pre_arrival_candidates(
-                keys.means,
-                keys.references,
+                keys,
                 departed_after=now - self.tolerance.window,
                 matched_to=self._amended(declaration),
             )
-            pre = best_match(declaration, [c.pre_arrival for c in candidates], self.tolerance)
+            pre = best_match(
+                declaration, [c.pre_arrival for c in candidates], self.tolerance, keys=keys
+            )
             if pre is not None:
                 stored = next(c for c in candidates if c.pre_arrival is pre)
                 matched = (stored.row_id, stored.partner)
@@ -325,16 +326,9 @@ class Liaison:
                     findings.append(
                         mismatch_finding(pre, stored.partner, found, agency=self.agency)
                     )
-        watches = self.store.watches_matching(
-            means_ids=keys.means,
-            containers=keys.containers,
-            transport_documents=keys.references,
-            references=keys.references,
-            party_ids=keys.parties,
-            on=now.date(),
-        )
+        watches = self.store.watches_matching(keys, on=now.date())
         findings += watch_findings(
-            declaration, [w.watch for w in watches], agency=self.agency, on=now.date()
+            declaration, [w.watch for w in watches], agency=self.agency, on=now.date(), keys=keys
         )
         if matched is None and not findings:
             return None

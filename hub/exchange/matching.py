@@ -90,10 +90,25 @@ class MovementKeys:
     every party identifier, item-level parties included.
     """
 
-    means: frozenset[str]
-    references: frozenset[str]
-    containers: frozenset[str]
-    parties: frozenset[str]
+    means: frozenset[str] = frozenset()
+    references: frozenset[str] = frozenset()
+    containers: frozenset[str] = frozenset()
+    parties: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        means: Iterable[str | None] = (),
+        references: Iterable[str | None] = (),
+        containers: Iterable[str | None] = (),
+        parties: Iterable[str | None] = (),
+    ) -> MovementKeys:
+        """Keys from identifiers as written (normalised here), for a lookup by hand."""
+        return cls(*map(_normalised, (means, references, containers, parties)))
+
+    def __bool__(self) -> bool:
+        return bool(self.means or self.references or self.containers or self.parties)
 
 
 def _normalised(values: Iterable[str | None]) -> frozenset[str]:
@@ -149,8 +164,12 @@ def best_match(
     declaration: Declaration,
     candidates: Sequence[PreArrival],
     tolerance: MatchTolerance = MatchTolerance(),
+    *,
+    keys: MovementKeys | None = None,
 ) -> PreArrival | None:
     """The pre-arrival message ``declaration`` answers, or ``None``.
+
+    ``keys``: the declaration's :func:`movement_keys`, when the caller has them.
 
     A candidate whose ``declaration_reference`` (the partner's MRN) the
     declaration cites wins. Otherwise a candidate with the same means of
@@ -159,7 +178,9 @@ def best_match(
     declaration without any time matches by reference only). Among several,
     the one with the fewest :func:`differences`, then the latest departure.
     """
-    keys = movement_keys(declaration)
+    if not candidates:
+        return None
+    keys = movement_keys(declaration) if keys is None else keys
     found = [p for p in candidates if _cites(keys, p)]
     if not found:
         arrival = arrival_time(declaration)

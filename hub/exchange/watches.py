@@ -76,14 +76,18 @@ def watch_findings(
     *,
     agency: str = "customs",
     on: date | None = None,
+    keys: MovementKeys | None = None,
 ) -> tuple[Finding, ...]:
     """A ``watch`` finding for each watch one of whose identifiers the declaration carries.
 
     The finding asks for the channel the partner requested, in its risk
     area, confidential if the warning was; its indicators name what matched.
-    With ``on``, watches expired before that day are skipped.
+    With ``on``, watches expired before that day are skipped; ``keys`` are the
+    declaration's :func:`~hub.exchange.matching.movement_keys`, when the caller has them.
     """
-    keys = movement_keys(declaration)
+    if not watches:
+        return ()
+    keys = movement_keys(declaration) if keys is None else keys
     out: list[Finding] = []
     for watch in watches:
         if on is not None and not watch.active_on(on):

@@ -60,6 +60,7 @@ from hub.store._statements import (
 from hub.store.records import JtcAlert, PartnerAeoList, StoredPreArrival, StoredWatch
 
 if TYPE_CHECKING:
+    from hub.exchange.matching import MovementKeys
     from hub.exchange.messages import AeoList, PreArrival
     from hub.exchange.watches import Watch
 
@@ -71,10 +72,6 @@ _FINDINGS = TypeAdapter(tuple[Finding, ...])
 def _identifier(value: str | None) -> str | None:
     normalised = None if value is None else normalise_identifier(value)
     return normalised or None
-
-
-def _identifiers(values: Collection[str]) -> list[str]:
-    return sorted({n for n in map(_identifier, values) if n})
 
 
 class PartnerDataMixin(AuditTrailMixin):
@@ -129,30 +126,28 @@ class PartnerDataMixin(AuditTrailMixin):
             return insert_or_find(c, PRE_ARRIVALS, row, ("partner", "message_id"))
 
     def pre_arrival_candidates(
-        self,
-        means_ids: Collection[str],
-        references: Collection[str],
-        departed_after: datetime,
-        matched_to: Collection[str] = (),
+        self, keys: MovementKeys, departed_after: datetime, matched_to: Collection[str] = ()
     ) -> list[StoredPreArrival]:
         """Pre-arrival data an import declaration may match, latest departure first.
 
-        Those not yet matched whose means of transport is among ``means_ids``
+        Those not yet matched whose means of transport is among ``keys.means``
         and that departed after ``departed_after``; those whose declaration
-        reference is among ``references`` (matched or not: a reference names
-        its pre-arrival, even one an earlier version of the declaration
+        reference is among ``keys.references`` (matched or not: a reference
+        names its pre-arrival, even one an earlier version of the declaration
         took); and those ``matched_to`` one of the given declarations (the
-        ones an amendment amends). Identifiers are compared normalised.
+        ones an amendment amends). ``keys`` are normalised already
+        (:func:`~hub.exchange.matching.movement_keys`, :meth:`MovementKeys.of`),
+        as the rows are.
         """
+        if not keys.means and not keys.references and not matched_to:
+            return []
         params = {
-            "means_ids": _identifiers(means_ids),
+            "means_ids": sorted(keys.means),
             "departed_after": departed_after,
-            "references": _identifiers(references),
+            "references": sorted(keys.references),
             "matched_to": list(matched_to),
         }
-        if not params["means_ids"] and not params["references"] and not matched_to:
-            return []
-        statement = PRE_ARRIVAL_CANDIDATES[bool(params["means_ids"]), bool(matched_to)]
+        statement = PRE_ARRIVAL_CANDIDATES[bool(keys.means), bool(matched_to)]
         with self._reading() as conn:
             rows = conn.execute(statement, params).mappings().all()
         return _pre_arrivals(rows)
@@ -211,33 +206,27 @@ class PartnerDataMixin(AuditTrailMixin):
         with self._within(conn) as c:
             return insert_or_find(c, WATCHES, row, ("partner", "warning_message_id"))
 
-    def watches_matching(
-        self,
-        means_ids: Collection[str] = (),
-        containers: Collection[str] = (),
-        transport_documents: Collection[str] = (),
-        references: Collection[str] = (),
-        party_ids: Collection[str] = (),
-        *,
-        on: date,
-    ) -> list[StoredWatch]:
-        """The watches valid on ``on`` that any of these identifiers hits, in one query.
+    def watches_matching(self, keys: MovementKeys, *, on: date) -> list[StoredWatch]:
+        """The watches valid on ``on`` that any of ``keys`` hits, in one query.
 
-        Each identifier is compared normalised with the watch's of its kind
-        (a container with containers, ...); oldest watch first.
+        Each identifier meets the watch's of its kind (a container with
+        containers, a reference with transport documents and declaration
+        references, ...); oldest watch first. ``keys`` are normalised already,
+        as the rows are.
         """
-        params: dict[str, Any] = {
-            "means_ids": _identifiers(means_ids),
-            "containers": _identifiers(containers),
-            "transport_documents": _identifiers(transport_documents),
-            "references": _identifiers(references),
-            "party_ids": _identifiers(party_ids),
-        }
-        if not any(params.values()):
+        if not keys:
             return []
+        params: dict[str, Any] = {
+            "means_ids": sorted(keys.means),
+            "containers": sorted(keys.containers),
+            "transport_documents": sorted(keys.references),
+            "references": sorted(keys.references),
+            "party_ids": sorted(keys.parties),
+            "on": on,
+        }
         kept = _watches()
         with self._reading() as conn:
-            rows = conn.execute(WATCHES_MATCHING, {**params, "on": on}).mappings().all()
+            rows = conn.execute(WATCHES_MATCHING, params).mappings().all()
         return [
             StoredWatch(
                 row_id=r["id"], watch=kept.validate_json(r["document"]), created_at=r["created_at"]

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from hub.decision.aeo import AeoStatus
 from hub.errors import ExchangeRefused
+from hub.exchange.matching import MovementKeys
 from hub.exchange.messages import MessageKind, RiskWarning
 from hub.exchange.reception import Received, ReceptionPolicy, check, receive
 from hub.exchange.risk import warning_profile_id
@@ -131,7 +132,7 @@ def test_pre_arrival_data_is_kept_to_be_matched(store: Store, rs: PartnerKeys) -
     kept = store.exchange_message("in", PARTNER, "RS-SEED-1")
     assert kept is not None and kept.row_id == received.row_id and kept.status == "accepted"
     [candidate] = store.pre_arrival_candidates(
-        ["34ABC123"], [], departed_after=NOW - timedelta(days=1)
+        MovementKeys.of(means=["34ABC123"]), departed_after=NOW - timedelta(days=1)
     )
     assert candidate.pre_arrival == message and candidate.matched_declaration is None
     assert store.alerts() == []
@@ -141,7 +142,7 @@ def test_a_consignment_warning_becomes_a_watch_and_an_alert(store: Store, rs: Pa
     message = consignment_warning(header("RS-RW-1", NOW), container="MSCU1234565")
     _receive(store, signed(message, rs))
 
-    [watch] = store.watches_matching(containers=["mscu 123456-5"], on=NOW.date())
+    [watch] = store.watches_matching(MovementKeys.of(containers=["mscu 123456-5"]), on=NOW.date())
     assert watch.watch.warning_message_id == "RS-RW-1"
     assert watch.watch.channel.value == "red"
     [alert] = store.alerts()

@@ -18,6 +18,7 @@ from adapters import FunctionAdapter
 from hub.decision import Decision
 from hub.decision.merge import partner_findings_of
 from hub.exchange.liaison import Liaison
+from hub.exchange.matching import MovementKeys
 from hub.model import Declaration
 from hub.model.finding import Finding, FindingSource
 from hub.orchestrator import Hub
@@ -99,7 +100,8 @@ def _of(decision: Decision, source: FindingSource) -> list[Finding]:
 
 def _matched_by(hub: Hub) -> str | None:
     [stored] = hub.store.pre_arrival_candidates(
-        [], [REFERENCE], departed_after=datetime.now(UTC) - timedelta(days=3)
+        MovementKeys.of(references=[REFERENCE]),
+        departed_after=datetime.now(UTC) - timedelta(days=3),
     )
     return stored.matched_declaration
 

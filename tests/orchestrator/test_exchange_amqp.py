@@ -33,6 +33,7 @@ from hub.cli import app as cli
 from hub.exchange.amqp_inbox import InboundConsumer, inbound_queue
 from hub.exchange.keys import SigningIdentity, keygen
 from hub.exchange.liaison import Liaison
+from hub.exchange.matching import MovementKeys
 from hub.exchange.messages import Header, MessageKind, PreArrival
 from hub.exchange.partners import MutualAssistance, Partner
 from hub.exchange.signing import sign, verify
@@ -240,7 +241,9 @@ def test_a_worker_takes_partners_messages_from_the_inbound_queue(
         assert _eventually(lambda: refusals(2), "refusal", 5) == ["altered", "replayed"]
         assert accepted() == ["RS-PA-0001"]
         # What the message causes was kept with it: its pre-arrival data, to match.
-        waiting = store.pre_arrival_candidates(["BG-123-AB"], [], datetime(2026, 1, 1, tzinfo=UTC))
+        waiting = store.pre_arrival_candidates(
+            MovementKeys.of(means=["BG-123-AB"]), datetime(2026, 1, 1, tzinfo=UTC)
+        )
         assert [(w.partner, w.pre_arrival.header.message_id) for w in waiting] == [
             (THEM, "RS-PA-0001")
         ]

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, func, inspect, select, text
 
 from hub.decision import AeoCertificate, AeoStatus, AeoType, Decision
 from hub.errors import ConflictingRecord, ReplayedMessage, StoreError
+from hub.exchange.matching import MovementKeys
 from hub.exchange.messages import (
     AeoEntry,
     AeoList,
@@ -179,19 +180,26 @@ def test_pre_arrival_candidates_by_means_of_transport_or_reference(store: Store)
     assert store.add_pre_arrival(None, recent, partner="XK", received_at=NOW) == ids["MSG-1"]
 
     window = NOW - timedelta(hours=72)
-    found = store.pre_arrival_candidates(["ab123cd"], [], departed_after=window)
+    found = store.pre_arrival_candidates(MovementKeys.of(means=["ab123cd"]), departed_after=window)
     assert [(c.message_id, c.pre_arrival) for c in found] == [("MSG-1", recent)]
-    found = store.pre_arrival_candidates([], ["26xk0000ref"], departed_after=window)
+    found = store.pre_arrival_candidates(
+        MovementKeys.of(references=["26xk0000ref"]), departed_after=window
+    )
     assert [c.message_id for c in found] == ["MSG-3"]
-    found = store.pre_arrival_candidates(["AB123CD"], ["26XK-OLD"], departed_after=window)
+    found = store.pre_arrival_candidates(
+        MovementKeys.of(means=["AB123CD"], references=["26XK-OLD"]), departed_after=window
+    )
     assert [c.message_id for c in found] == ["MSG-1", "MSG-2"]  # latest departure first
-    assert store.pre_arrival_candidates([], [], departed_after=window) == []
+    assert store.pre_arrival_candidates(MovementKeys(), departed_after=window) == []
 
     with store.engine.begin() as conn:
         assert store.mark_pre_arrival_matched(conn, ids["MSG-1"], CHICKEN.id, NOW)
         assert not store.mark_pre_arrival_matched(conn, ids["MSG-1"], "DEC-OTHER", NOW)
-    assert store.pre_arrival_candidates(["AB123CD"], [], departed_after=window) == []
-    [by_reference] = store.pre_arrival_candidates([], ["26XK0000000000001"], window)
+    plate = MovementKeys.of(means=["AB123CD"])
+    assert store.pre_arrival_candidates(plate, departed_after=window) == []
+    [by_reference] = store.pre_arrival_candidates(
+        MovementKeys.of(references=["26XK0000000000001"]), window
+    )
     assert (by_reference.matched_declaration, by_reference.matched_at) == (CHICKEN.id, NOW)
 
     overdue = store.unmatched_pre_arrivals(departed_before=NOW - timedelta(hours=1))
@@ -222,19 +230,23 @@ def test_watches_match_any_identifier_of_its_kind_while_valid(store: Store) -> N
     assert store.add_watch(None, plate, at=NOW) == ids[0]  # once per warning
 
     today = NOW.date()
-    [hit] = store.watches_matching(means_ids=["ab123cd"], on=today)
+    [hit] = store.watches_matching(MovementKeys.of(means=["ab123cd"]), on=today)
     assert hit.watch == plate and hit.row_id == ids[0] and hit.created_at == NOW
-    assert store.watches_matching(containers=["MSKU1234567"], on=today) == []  # expired
+    box_keys = MovementKeys.of(containers=["MSKU1234567"])
+    assert store.watches_matching(box_keys, on=today) == []  # expired
     assert [
         w.watch
-        for w in store.watches_matching(containers=["MSKU1234567"], on=today - timedelta(days=1))
+        for w in store.watches_matching(
+            MovementKeys.of(containers=["MSKU1234567"]), on=today - timedelta(days=1)
+        )
     ] == [box]
-    assert store.watches_matching(containers=["AB123CD"], on=today) == []  # a plate is no container
+    plate_as_box = MovementKeys.of(containers=["AB123CD"])
+    assert store.watches_matching(plate_as_box, on=today) == []  # a plate is no container
     both = store.watches_matching(
-        means_ids=["AB123CD"], party_ids=["GB553202734852"], references=["X"], on=today
+        MovementKeys.of(means=["AB123CD"], parties=["GB553202734852"], references=["X"]), on=today
     )
     assert [w.watch for w in both] == [plate, party]
-    assert store.watches_matching(on=today) == []
+    assert store.watches_matching(MovementKeys(), on=today) == []
 
 
 def test_partner_findings_reach_the_decision_basis(store: Store) -> None:
