@@ -27,6 +27,7 @@ from lxml import etree
 from hub._cli_store import cli_actor, cli_store, fail
 from hub.decision.aeo import load_aeo_register
 from hub.errors import ExchangeKeyError, ExchangeRefused, HubError, IngestError
+from hub.exchange.journal import alert_record, message_record
 from hub.exchange.keys import CertificateInfo, certificate_info
 from hub.exchange.liaison import Liaison, open_liaison
 from hub.exchange.messages import Header, MessageKind
@@ -241,29 +242,7 @@ def messages(
     for m in kept:
         tried = attempts.get(m.row_id, [])
         if as_json:
-            record = {
-                "row_id": m.row_id,
-                "direction": m.direction,
-                "partner": m.partner,
-                "message_id": m.message_id,
-                "kind": m.kind,
-                "refers_to": list(m.refers_to),
-                "created_at": m.created_at.isoformat(),
-                "recorded_at": m.recorded_at.isoformat(),
-                "status": m.status,
-                "delivered_at": m.delivered_at.isoformat() if m.delivered_at else None,
-                "subject": m.subject,
-                "sha256": m.sha256,
-                "deliveries": [
-                    {
-                        "attempt": d.attempt,
-                        "outcome": d.outcome,
-                        "detail": d.detail,
-                        "attempted_at": d.attempted_at.isoformat(),
-                    }
-                    for d in tried
-                ],
-            }
+            record = message_record(m, tried)
             print(json.dumps(record, ensure_ascii=False))
             continue
         way = "from" if m.direction == "in" else "to  "
@@ -291,18 +270,7 @@ def alerts(
         print("no open alert" if not every else "no alert")
     for alert in raised:
         if as_json:
-            record = {
-                "id": alert.id,
-                "kind": alert.kind,
-                "subject": alert.subject,
-                "summary": alert.summary,
-                "detail": alert.detail,
-                "raised_at": alert.raised_at.isoformat(),
-                "acknowledged_at": alert.acknowledged_at.isoformat()
-                if alert.acknowledged_at
-                else None,
-                "acknowledged_by": alert.acknowledged_by,
-            }
+            record = alert_record(alert)
             print(json.dumps(record, ensure_ascii=False, default=str))
             continue
         state = f"acknowledged by {alert.acknowledged_by}" if alert.acknowledged_at else "open"

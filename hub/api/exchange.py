@@ -22,7 +22,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -34,9 +33,9 @@ from hub.api._agency_routes import Caller
 from hub.api.auth import principal_of
 from hub.api.problems import problem
 from hub.errors import AccessDenied, ExchangeRefused, HubError
+from hub.exchange.journal import alert_record, message_record
 from hub.exchange.liaison import Liaison
 from hub.orchestrator import Hub
-from hub.store.records import Delivery, JtcAlert, StoredExchangeMessage
 
 __all__ = ["refusal_status", "router"]
 
@@ -64,45 +63,6 @@ def _liaison(request: Request) -> Liaison:
     if hub.liaison is None:
         raise HubError("this hub has no partner exchange configured")
     return hub.liaison
-
-
-def _message(row: StoredExchangeMessage, deliveries: Sequence[Delivery]) -> dict[str, Any]:
-    """A message as the JTC lists it: who, what, when, its state; not its content."""
-    return {
-        "id": row.row_id,
-        "direction": row.direction,
-        "partner": row.partner,
-        "message_id": row.message_id,
-        "kind": row.kind,
-        "refers_to": list(row.refers_to),
-        "created_at": row.created_at.isoformat(),
-        "recorded_at": row.recorded_at.isoformat(),
-        "sha256": row.sha256,
-        "status": row.status,
-        "delivered_at": row.delivered_at.isoformat() if row.delivered_at else None,
-        "deliveries": [
-            {
-                "attempt": d.attempt,
-                "outcome": d.outcome,
-                "detail": d.detail,
-                "at": d.attempted_at.isoformat(),
-            }
-            for d in deliveries
-        ],
-    }
-
-
-def _alert(alert: JtcAlert) -> dict[str, Any]:
-    return {
-        "id": alert.id,
-        "kind": alert.kind,
-        "subject": alert.subject,
-        "summary": alert.summary,
-        "detail": alert.detail,
-        "raised_at": alert.raised_at.isoformat(),
-        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
-        "acknowledged_by": alert.acknowledged_by,
-    }
 
 
 def _require(principal: Any, action: Action) -> None:
@@ -171,7 +131,7 @@ def exchange_messages(
     return JSONResponse(
         {
             "messages": [
-                _message(row, store.deliveries(row.row_id) if row.direction == "out" else ())
+                message_record(row, store.deliveries(row.row_id) if row.direction == "out" else ())
                 for row in rows
             ]
         }
@@ -230,7 +190,7 @@ def alerts(
     _require(principal, Action.READ_EXCHANGE)
     store = _liaison(request).store
     return JSONResponse(
-        {"alerts": [_alert(a) for a in store.alerts(open_only=open_only, limit=limit)]}
+        {"alerts": [alert_record(a) for a in store.alerts(open_only=open_only, limit=limit)]}
     )
 
 

@@ -10,7 +10,8 @@ Pure parts: :mod:`~hub.exchange.messages` (the five kinds of message),
 :mod:`~hub.exchange.aeo_lists` (AEO lists in and out). At the edges:
 :mod:`~hub.exchange.reception` (trust, or refuse, and keep),
 :mod:`~hub.exchange.dispatch` (sign and deliver),
-:mod:`~hub.exchange.amqp_inbox` (partners' messages from the broker) and
+:mod:`~hub.exchange.amqp_inbox` (partners' messages from the broker),
+:mod:`~hub.exchange.journal` (what was exchanged, as the API and CLI list it) and
 :mod:`~hub.exchange.liaison` (all of it for the running hub).
 """
 
