@@ -16,7 +16,6 @@ that means the setup is broken.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ from hub.api.jtc import CONTENT_SECURITY_POLICY
 from hub.orchestrator import Hub
 from tests.api.support import Tokens
 from tests.orchestrator.support import CHICKEN, embedded_hub
+from tests.services import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -77,13 +77,6 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @dataclass
 class Live:
     """The hub's API served for real, and a client of it."""
@@ -107,7 +100,7 @@ class Live:
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[Live]:
     tokens = Tokens(tmp_path)
-    port = _free_port()
+    port = free_port()
     with embedded_hub(tmp_path) as hub:
         config = uvicorn.Config(
             create_api(hub, signing_key=tokens.key),

@@ -16,12 +16,11 @@ certificate. Over the wire, each hub signing and checking for itself:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-import socket
 import ssl
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -50,17 +49,12 @@ from hub.exchange.partners import MutualAssistance, MutualRecognition, Partner
 from hub.exchange.wire import to_bytes
 from hub.model.finding import RequestedChannel
 from hub.store import Store
+from tests.services import free_port, hub_process
 from tests.tls import localhost_tls
 
 ROOT = Path(__file__).resolve().parents[2]
 LORRY_REPORT = ROOT / "message_schemas/cargo_report/samples/valid/road_truck_istanbul_sofia.xml"
 WAIT_S = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -149,7 +143,7 @@ def hubs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningHub,
         ],
     )
     tr_env = _prepare(base / "tr", "TR", [])
-    bg_port, tr_port = _free_port(), _free_port()
+    bg_port, tr_port = free_port(), free_port()
     since = date(2020, 1, 1)
     with Store.open(bg_env["HUB_DATABASE_URL"], migrate=True) as store:
         store.record_partner(
@@ -183,44 +177,23 @@ def hubs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningHub,
             actor="test",
             at=datetime.now(UTC),
         )
-    started: list[RunningHub] = []
-    try:
-        for code, env, port in (("BG", bg_env, bg_port), ("TR", tr_env, tr_port)):
-            started.append(_start_on(code, base / code.lower(), env, port))
-        yield started[0], started[1]
-    finally:
-        for hub in started:
-            hub.client.close()
-            hub.process.terminate()
-            try:
-                hub.process.wait(10)
-            except subprocess.TimeoutExpired:
-                hub.process.kill()
-                hub.process.wait()
+    with contextlib.ExitStack() as stack:
+        bg = _start_on(stack, "BG", base / "bg", bg_env, bg_port)
+        tr = _start_on(stack, "TR", base / "tr", tr_env, tr_port)
+        yield bg, tr
 
 
-def _start_on(code: str, folder: Path, env: dict[str, str], port: int) -> RunningHub:
-    """``hub serve`` on ``port`` (chosen before the partners were configured), once healthy."""
-    with (folder / "serve.log").open("wb") as log:  # the child keeps its own descriptor
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "hub"),
-                "serve",
-                "--port",
-                str(port),
-                "--tls-cert",
-                env["TEST_TLS_CERT"],
-                "--tls-key",
-                env["TEST_TLS_KEY"],
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=folder,
-        )
+def _start_on(
+    stack: contextlib.ExitStack, code: str, folder: Path, env: dict[str, str], port: int
+) -> RunningHub:
+    """``hub serve`` on ``port`` (chosen before the partners were configured), once healthy;
+    stopped, and its client closed, when ``stack`` closes."""
+    args = ["serve", "--port", str(port)]
+    args += ["--tls-cert", env["TEST_TLS_CERT"], "--tls-key", env["TEST_TLS_KEY"]]
+    process = stack.enter_context(hub_process(args, env, folder / "serve.log"))
     url = f"https://127.0.0.1:{port}"
-    client = httpx.Client(
-        verify=ssl.create_default_context(cafile=env["TEST_TLS_CERT"]), timeout=30
+    client = stack.enter_context(
+        httpx.Client(verify=ssl.create_default_context(cafile=env["TEST_TLS_CERT"]), timeout=30)
     )
     end = time.monotonic() + WAIT_S
     while True:
@@ -230,9 +203,6 @@ def _start_on(code: str, folder: Path, env: dict[str, str], port: int) -> Runnin
         except httpx.HTTPError:
             pass
         if process.poll() is not None or time.monotonic() > end:
-            process.kill()
-            process.wait()
-            client.close()
             raise AssertionError((folder / "serve.log").read_text())
         time.sleep(0.1)
     tokens = SigningKey.load(Path(env["HUB_TOKEN_KEY_FILE"]))

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
 
 import pytest
 from kombu.connection import Connection
@@ -26,42 +22,11 @@ from hub.orchestrator import Hub, load_wiring, open_hub
 from hub.rules import ProfileStatus
 from hub.settings import Settings
 from tests.orchestrator.support import AGENCIES, CHICKEN
-from tests.postgres import scratch_schema
 from tests.rules._profile_factory import T0, activate, make_profile
+from tests.services import hub_process, wait_for_consumers
 
-BROKER_URL = os.environ.get("HUB_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
-POSTGRES_URL = os.environ.get(
-    "HUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-HUB = Path(sys.executable).parent / "hub"
 RELOAD_S = 0.1  # how often a worker looks whether the registry changed
-
-
-def _unreachable(reason: str) -> NoReturn:
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@pytest.fixture
-def broker() -> str:
-    with Connection(BROKER_URL, connect_timeout=2) as conn:
-        try:
-            conn.ensure_connection(max_retries=1, timeout=2)
-        except Exception as exc:
-            _unreachable(f"RabbitMQ unreachable at {BROKER_URL}: {exc}")
-    return BROKER_URL
-
-
-@pytest.fixture
-def database() -> Iterator[str]:
-    """A fresh schema in the server's test database, dropped afterwards."""
-    with contextlib.ExitStack() as stack:
-        try:
-            url = stack.enter_context(scratch_schema(POSTGRES_URL, "orch"))
-        except Exception as exc:
-            _unreachable(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
-        yield url
+ROLES = [["--agency", name] for name in ("customs", "police", "vet")] + [["--decide"]]
 
 
 @pytest.fixture
@@ -86,7 +51,9 @@ def hub(settings: Settings) -> Iterator[Hub]:
             channel.queue_delete(queue)
 
 
-def _start(settings: Settings, args: list[str], log: Path) -> subprocess.Popen[bytes]:
+@contextlib.contextmanager
+def _workers(settings: Settings, hub: Hub, logs: Path) -> Iterator[None]:
+    """One ``hub worker`` per role in :data:`ROLES`, consuming before this yields."""
     env = {
         **os.environ,
         "HUB_BROKER_URL": settings.broker_url,
@@ -94,58 +61,22 @@ def _start(settings: Settings, args: list[str], log: Path) -> subprocess.Popen[b
         "HUB_QUEUE_PREFIX": settings.queue_prefix,
         "HUB_PROFILE_RELOAD_S": str(RELOAD_S),
     }
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [str(HUB), "worker", *args, "--concurrency", "2"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def _stop(workers: list[subprocess.Popen[bytes]]) -> None:
-    """Terminate the workers, then kill any that has not stopped in 15 s."""
-    for process in workers:
-        process.send_signal(signal.SIGTERM)
-    for process in workers:
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-
-def _wait_for_consumers(
-    url: str, queues: list[str], workers: list[subprocess.Popen[bytes]], timeout: float = 30
-) -> None:
-    """Return once every queue has a consumer: deadlines run from publication."""
-    wanted = [q for q in queues if not q.endswith("agency.phyto")]
-    end = time.monotonic() + timeout
-    with Connection(url) as conn:
-        channel = conn.default_channel
-        while True:
-            assert all(p.poll() is None for p in workers), "a worker exited"
-            counts = []
-            for queue in wanted:
-                try:
-                    counts.append(channel.queue_declare(queue, passive=True).consumer_count)
-                except Exception:  # not declared yet: the passive declare closed the channel
-                    channel = conn.channel()
-                    counts.append(0)
-            if all(counts):
-                channel.close()
-                return
-            assert time.monotonic() < end, dict(zip(wanted, counts, strict=True))
-            time.sleep(0.1)
+    files = [logs / f"worker{i}.log" for i in range(len(ROLES))]
+    with contextlib.ExitStack() as stack:
+        workers = [
+            stack.enter_context(hub_process(["worker", *role, "--concurrency", "2"], env, log))
+            for role, log in zip(ROLES, files, strict=True)
+        ]
+        # The phyto agency has no worker here: its deadline passes, its fail-safe stands.
+        queues = [q for q in hub.orchestrator.queues if not q.endswith("agency.phyto")]
+        wait_for_consumers(settings.broker_url, queues, workers, files)
+        yield
 
 
 def test_workers_over_rabbitmq_and_postgresql_decide(
     hub: Hub, settings: Settings, tmp_path: Path
 ) -> None:
-    roles = [["--agency", name] for name in ("customs", "police", "vet")] + [["--decide"]]
-    workers = [_start(settings, role, tmp_path / f"worker{i}.log") for i, role in enumerate(roles)]
-    try:
-        _wait_for_consumers(settings.broker_url, hub.orchestrator.queues, workers)
+    with _workers(settings, hub, tmp_path):
         submitted = hub.submit(CHICKEN.read_bytes())
         decision = hub.wait_for_decision(submitted.declaration_id, 30)
         logs = "\n".join(p.read_text() for p in sorted(tmp_path.glob("worker*.log")))
@@ -156,24 +87,18 @@ def test_workers_over_rabbitmq_and_postgresql_decide(
         hub.orchestrator.flush_published()
         assert hub.store.unpublished() == []
         assert set(AGENCIES) >= set(decision.agencies)
-    finally:
-        _stop(workers)
 
 
 def test_every_worker_follows_an_activation_in_the_shared_database(
     hub: Hub, settings: Settings, tmp_path: Path
 ) -> None:
-    roles = [["--agency", name] for name in ("customs", "police", "vet")] + [["--decide"]]
-    workers = [_start(settings, role, tmp_path / f"worker{i}.log") for i, role in enumerate(roles)]
-
     def customs_selects(lrn: str) -> set[str | None]:
         raw = CHICKEN.read_bytes().replace(b"7849431S2YFQ", lrn.encode(), 1)
         decision = hub.wait_for_decision(hub.submit(raw).declaration_id, 30)
         assert decision is not None
         return {f.profile_id for f in decision.agencies["customs"].findings}
 
-    try:
-        _wait_for_consumers(settings.broker_url, hub.orchestrator.queues, workers)
+    with _workers(settings, hub, tmp_path):
         assert hub.orchestrator.profiles is not None
         registry = hub.orchestrator.profiles.registry  # the API's: the hub's database
         poultry = {"commodity": ["0207"], "origin": ["BR"]}
@@ -185,5 +110,3 @@ def test_every_worker_follows_an_activation_in_the_shared_database(
         registry.set_status("CUS-TST-902", ProfileStatus.RETIRED, by="o", at=T0, reason="done")
         time.sleep(RELOAD_S * 5)
         assert "CUS-TST-902" not in customs_selects("WORKER-2")
-    finally:
-        _stop(workers)

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
 import ssl
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -42,14 +40,9 @@ from hub.orchestrator import load_wiring, open_hub
 from hub.settings import Settings
 from hub.store import Store
 from tests.exchange.pre_arrival_builders import pre_arrival
-from tests.postgres import scratch_schema
+from tests.services import BROKER_URL, free_port, hub_process, wait_for_consumers
 from tests.tls import localhost_tls
 
-BROKER_URL = os.environ.get("HUB_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
-POSTGRES_URL = os.environ.get(
-    "HUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-HUB = Path(sys.executable).parent / "hub"
 US, THEM = "ME", "RS"  # this hub's administration, the partner's
 T = TypeVar("T")
 
@@ -96,32 +89,6 @@ def _eventually(probe: Callable[[], T | None], what: str, timeout: float = 10) -
 # -- the services and the processes -------------------------------------------
 
 
-def _unreachable(reason: str) -> NoReturn:
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@pytest.fixture
-def broker() -> str:
-    with Connection(BROKER_URL, connect_timeout=2) as conn:
-        try:
-            conn.ensure_connection(max_retries=1, timeout=2)
-        except Exception as exc:
-            _unreachable(f"RabbitMQ unreachable at {BROKER_URL}: {exc}")
-    return BROKER_URL
-
-
-@pytest.fixture
-def database() -> Iterator[str]:
-    with contextlib.ExitStack() as stack:
-        try:
-            url = stack.enter_context(scratch_schema(POSTGRES_URL, "xamqp"))
-        except Exception as exc:
-            _unreachable(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
-        yield url
-
-
 @pytest.fixture
 def prefix(broker: str) -> Iterator[str]:
     """A queue prefix of this test's own; its queues are deleted afterwards."""
@@ -144,48 +111,15 @@ def _environment(**hub: str) -> dict[str, str]:
     return {**env, "HUB_ADMINISTRATION": US, **hub}
 
 
-@contextlib.contextmanager
-def _running(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``hub <args>`` as a process, terminated (then killed) whatever happens."""
-    with log.open("wb") as out:
-        process = subprocess.Popen([str(HUB), *args], env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        yield process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-
-def _exchange_worker(settings: Settings, log: Path) -> contextlib.AbstractContextManager[object]:
+def _exchange_worker(
+    settings: Settings, log: Path
+) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
     env = _environment(
         HUB_BROKER_URL=settings.broker_url,
         HUB_DATABASE_URL=settings.database_url,
         HUB_QUEUE_PREFIX=settings.queue_prefix,
     )
-    return _running(["worker", "--exchange", "--concurrency", "2"], env, log)
-
-
-def _consumed(url: str, queues: list[str], log: Path, timeout: float = 20) -> None:
-    """Return once every queue has a consumer."""
-
-    def probe() -> bool | None:
-        with Connection(url) as conn:
-            for queue in queues:
-                try:
-                    if not conn.channel().queue_declare(queue, passive=True).consumer_count:
-                        return None
-                except Exception:  # not declared yet
-                    return None
-        return True
-
-    try:
-        _eventually(probe, "consumer", timeout)
-    except AssertionError:
-        raise AssertionError(log.read_text()) from None
+    return hub_process(["worker", "--exchange", "--concurrency", "2"], env, log)
 
 
 def _ready(url: str, queue: str) -> int:
@@ -230,7 +164,7 @@ def test_a_worker_takes_partners_messages_from_the_inbound_queue(
 
     log = tmp_path / "worker.log"
     with _exchange_worker(settings, log) as worker:
-        _consumed(BROKER_URL, [queue.name, prefix + "hub.exchange"], log)
+        wait_for_consumers(BROKER_URL, [queue.name, prefix + "hub.exchange"], [worker], [log])
         _publish(BROKER_URL, queue, good)
         assert _eventually(accepted, "accepted message", 5) == ["RS-PA-0001"]
 
@@ -308,10 +242,10 @@ def test_a_worker_delivers_our_signed_message_to_a_partners_queue(
     )
     log = tmp_path / "worker.log"
     with (
-        _exchange_worker(settings, log),
+        _exchange_worker(settings, log) as worker,
         open_hub(settings, load_wiring(), relay=False) as hub,
     ):
-        _consumed(BROKER_URL, [prefix + "hub.exchange"], log)
+        wait_for_consumers(BROKER_URL, [prefix + "hub.exchange"], [worker], [log])
         assert hub.liaison is not None
         message = _pre_arrival("ME-PA-0001", sender=US, receiver=THEM)
         row_id = hub.liaison.send(message, actor="officer:customs:o1")
@@ -334,23 +268,17 @@ def test_a_worker_delivers_our_signed_message_to_a_partners_queue(
 # -- hub serve over HTTPS -----------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_hub_serve_takes_partner_messages_over_https_only(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'hub.db'}"
     them, _, _ = _identity(THEM, tmp_path)
     with Store.open(database, migrate=True) as store:
         store.record_partner(_partner(them), actor="test", at=datetime.now(UTC))
     cert, key = localhost_tls(tmp_path)
-    port = _free_port()
+    port = free_port()
     trusted = ssl.create_default_context(cafile=str(cert))
     args = ["serve", "--port", str(port), "--tls-cert", str(cert), "--tls-key", str(key)]
     log = tmp_path / "serve.log"
-    with _running(args, _environment(HUB_DATABASE_URL=database), log) as serving:
+    with hub_process(args, _environment(HUB_DATABASE_URL=database), log) as serving:
 
         def up() -> bool | None:
             assert serving.poll() is None, log.read_text()
