@@ -69,6 +69,7 @@ from hub.model import DeclarationFunction, missing_for_assessment
 from hub.orchestrator import Hub, load_wiring, open_hub
 from hub.settings import Settings
 from tests.postgres import scratch_schema
+from tests.services import wait_for_consumers
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "wco-dec-dms" / "declarations"
@@ -378,33 +379,6 @@ def delete_queues(queues: list[str]) -> None:
                     channel.close()
 
 
-def wait_for_consumers(
-    queues: list[str], workers: list[subprocess.Popen[bytes]], logs: Path, timeout: float = 60
-) -> None:
-    end = time.monotonic() + timeout
-    with Connection(BROKER_URL) as conn:
-        channel = conn.channel()
-        while True:
-            if any(p.poll() is not None for p in workers):
-                text_ = "\n".join(p.read_text() for p in sorted(logs.glob("worker*.log")))
-                raise RuntimeError(f"a worker exited:\n{text_[-3000:]}")
-            counts = []
-            for queue in queues:
-                try:
-                    counts.append(channel.queue_declare(queue, passive=True).consumer_count)
-                except Exception:  # not declared yet: the passive declare closed the channel
-                    channel = conn.channel()
-                    counts.append(0)
-            if all(counts):
-                channel.close()
-                return
-            if time.monotonic() > end:
-                raise RuntimeError(
-                    f"no consumer on some queue: {dict(zip(queues, counts, strict=True))}"
-                )
-            time.sleep(0.1)
-
-
 def trivial_app(queue: str) -> Celery:
     """A Celery app with one trivial task, configured as the hub's (late acks, prefetch 1)."""
     app = Celery("trivial", broker=BROKER_URL, backend="rpc://", set_as_current=False)
@@ -495,7 +469,8 @@ def distributed(
             with open_hub(settings, load_wiring(), migrate=True) as hub:
                 queues += hub.orchestrator.queues
                 with processes(commands, logs) as workers:
-                    wait_for_consumers(queues, workers, logs)
+                    files = sorted(logs.glob("worker*.log"))
+                    wait_for_consumers(BROKER_URL, queues, workers, files, timeout=60)
                     trivial_round(app, min(n, 50))  # warm
                     trivial: list[float] = []
                     result = measure_hub(
