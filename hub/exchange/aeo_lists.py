@@ -17,27 +17,21 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from hub.decision.aeo import AeoCertificate, AeoStatus, AeoType
-from hub.exchange.messages import AeoEntry, AeoList, Header
+from hub.exchange.messages import AeoList, Header
 
 __all__ = ["certificate_key", "delta_list", "full_list", "imported_certificates"]
 
 
-def certificate_key(certificate: AeoCertificate | AeoEntry) -> tuple[str, str, AeoType]:
+def certificate_key(certificate: AeoCertificate) -> tuple[str, str, AeoType]:
     """(issuing administration, operator, type): what one certificate is, whatever its state."""
     return (certificate.issued_by, certificate.operator, certificate.type)
 
 
-def _entry(certificate: AeoCertificate) -> AeoEntry:
-    return AeoEntry(
-        operator=certificate.operator,
-        name=certificate.name or certificate.operator,
-        type=certificate.type,
-        status=certificate.status,
-        valid_from=certificate.valid_from,
-        valid_to=certificate.valid_to,
-        issued_by=certificate.issued_by,
-        reference=certificate.reference,
-    )
+def _named(certificate: AeoCertificate) -> AeoCertificate:
+    """An entry names its operator: the register's name, else its identifier."""
+    if certificate.name:
+        return certificate
+    return certificate.model_copy(update={"name": certificate.operator})
 
 
 def full_list(
@@ -62,7 +56,7 @@ def full_list(
         ),
         scope="full",
         as_of=as_of,
-        entries=tuple(_entry(c) for c in certificates if c.issued_by == administration),
+        entries=tuple(_named(c) for c in certificates if c.issued_by == administration),
     )
 
 
@@ -98,20 +92,7 @@ def delta_list(
         scope="delta",
         as_of=as_of,
         since=since,
-        entries=tuple(_entry(c) for _, c in changed),
-    )
-
-
-def _certificate(entry: AeoEntry) -> AeoCertificate:
-    return AeoCertificate(
-        operator=entry.operator,
-        type=entry.type,
-        name=entry.name,
-        status=entry.status,
-        valid_from=entry.valid_from,
-        valid_to=entry.valid_to,
-        issued_by=entry.issued_by,
-        reference=entry.reference,
+        entries=tuple(_named(c) for _, c in changed),
     )
 
 
@@ -120,13 +101,13 @@ def imported_certificates(
 ) -> tuple[AeoCertificate, ...]:
     """The certificates to record from a partner's list, replacing those of the same key.
 
-    Every entry, as a certificate issued by the sender. For a full list, each
+    Every entry (a certificate issued by the sender). For a full list, each
     certificate of the sender that we hold, not revoked, and the list no
     longer names, is recorded revoked as of the list's day (``valid_to`` =
     ``as_of``, or its ``valid_from`` if it had not begun). A delta changes
     only what it names.
     """
-    imported = tuple(_certificate(e) for e in aeo_list.entries)
+    imported = aeo_list.entries
     if aeo_list.scope == "delta":
         return imported
     listed = {certificate_key(e) for e in aeo_list.entries}

@@ -13,7 +13,8 @@ where they exist) and :mod:`hub.exchange.signing` signs that XML.
   *feedback* (what was done and found) and a *seizure report*; feedback and
   seizure refer to the warning by message id.
 - **AEO status** under a mutual recognition arrangement: the full list or a
-  delta (granted, suspended, revoked).
+  delta (granted, suspended, revoked), each entry an
+  :class:`~hub.decision.aeo.AeoCertificate` with its operator's name.
 """
 
 from __future__ import annotations
@@ -25,11 +26,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hub.decision.aeo import AeoStatus, AeoType
+from hub.decision.aeo import AeoCertificate
 from hub.model.finding import RequestedChannel
 
 __all__ = [
-    "AeoEntry",
     "AeoList",
     "ControlOutcome",
     "ExchangeMessage",
@@ -224,19 +224,6 @@ class SeizureReport(_Frozen):
         return self
 
 
-class AeoEntry(_Frozen):
-    """One operator's AEO status as the issuing administration exchanges it."""
-
-    operator: str
-    name: str
-    type: AeoType
-    status: AeoStatus
-    valid_from: date
-    valid_to: date | None = None
-    issued_by: str = Field(pattern=ADMINISTRATION)
-    reference: str | None = None
-
-
 class AeoList(_Frozen):
     """The issuing administration's AEO register: all of it, or what changed since ``since``."""
 
@@ -245,12 +232,15 @@ class AeoList(_Frozen):
     scope: Literal["full", "delta"]
     as_of: date
     since: date | None = None  # a delta's start
-    entries: tuple[AeoEntry, ...] = ()
+    entries: tuple[AeoCertificate, ...] = ()  # each with its operator's name
 
     @model_validator(mode="after")
     def _scoped(self) -> AeoList:
         if (self.scope == "delta") != (self.since is not None):
             raise ValueError("a delta names its start (since); a full list does not")
+        unnamed = [e.operator for e in self.entries if not e.name]
+        if unnamed:
+            raise ValueError(f"an AEO list names each operator, not {', '.join(unnamed)}")
         strangers = {e.issued_by for e in self.entries} - {self.header.sender}
         if strangers:
             raise ValueError(

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter
 from sqlalchemy import Connection, RowMapping, select
 
+from hub.decision.aeo import AeoCertificate
 from hub.errors import ConflictingRecord
 from hub.model.finding import Finding
 from hub.rules.screening import normalise_identifier
@@ -286,7 +287,7 @@ class PartnerDataMixin(AuditTrailMixin):
             "scope": aeo_list.scope,
             "as_of": aeo_list.as_of,
             "since": aeo_list.since,
-            "entries_json": _aeo_entries().dump_json(aeo_list.entries).decode(),
+            "entries_json": _AEO_ENTRIES.dump_json(aeo_list.entries).decode(),
             "received_at": received_at,
         }
         with self._within(conn) as c:
@@ -294,7 +295,7 @@ class PartnerDataMixin(AuditTrailMixin):
 
     def partner_aeo_lists(self, partner: str) -> list[PartnerAeoList]:
         """The AEO lists ``partner`` sent, newest first."""
-        entries = _aeo_entries()
+        entries = _AEO_ENTRIES
         with self._reading() as conn:
             rows = conn.execute(AEO_LISTS_OF, {"partner": partner}).mappings().all()
         return [
@@ -421,8 +422,4 @@ def _watches() -> TypeAdapter[Any]:
     return TypeAdapter(Watch)
 
 
-@cache
-def _aeo_entries() -> TypeAdapter[tuple[Any, ...]]:
-    from hub.exchange.messages import AeoEntry
-
-    return TypeAdapter(tuple[AeoEntry, ...])
+_AEO_ENTRIES = TypeAdapter(tuple[AeoCertificate, ...])

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from hub.decision.aeo import AeoCertificate
 from hub.decision.capacity import CapacityState
 from hub.decision.model import Decision
 from hub.model.finding import Finding
 
 if TYPE_CHECKING:  # hub.exchange builds on the store: no import cycle at run time
-    from hub.exchange.messages import AeoEntry, PreArrival
+    from hub.exchange.messages import PreArrival
     from hub.exchange.watches import Watch
 
 __all__ = [
@@ -218,7 +219,7 @@ class PartnerAeoList:
     scope: Literal["full", "delta"]
     as_of: date
     since: date | None
-    entries: tuple[AeoEntry, ...]
+    entries: tuple[AeoCertificate, ...]
     received_at: datetime
 
 

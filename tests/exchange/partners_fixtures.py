@@ -19,10 +19,9 @@ from typing import Any
 
 from lxml import etree
 
-from hub.decision.aeo import AeoStatus, AeoType
+from hub.decision.aeo import AeoCertificate, AeoStatus, AeoType
 from hub.exchange.keys import SigningIdentity, keygen
 from hub.exchange.messages import (
-    AeoEntry,
     AeoList,
     ControlOutcome,
     ExchangeMessage,
@@ -203,8 +202,8 @@ def seizure(head: Header) -> SeizureReport:
     )
 
 
-def aeo_entry(operator: str, name: str, aeo_type: AeoType = AeoType.AEOF) -> AeoEntry:
-    return AeoEntry(
+def aeo_entry(operator: str, name: str, aeo_type: AeoType = AeoType.AEOF) -> AeoCertificate:
+    return AeoCertificate(
         operator=operator,
         name=name,
         type=aeo_type,
@@ -215,5 +214,5 @@ def aeo_entry(operator: str, name: str, aeo_type: AeoType = AeoType.AEOF) -> Aeo
     )
 
 
-def full_aeo_list(head: Header, *entries: AeoEntry) -> AeoList:
+def full_aeo_list(head: Header, *entries: AeoCertificate) -> AeoList:
     return AeoList(header=head, scope="full", as_of=head.created_at.date(), entries=entries)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from hub.decision.aeo import AeoStatus, AeoType
+from hub.decision.aeo import AeoCertificate, AeoStatus, AeoType
 from hub.errors import (
     HostileInput,
     IngestError,
@@ -22,7 +22,6 @@ from hub.errors import (
 )
 from hub.exchange import wire
 from hub.exchange.messages import (
-    AeoEntry,
     AeoList,
     ControlOutcome,
     Header,
@@ -484,20 +483,26 @@ def _seizure_report(draw: st.DrawFn) -> SeizureReport:
 
 
 @st.composite
+def _aeo_entry(draw: st.DrawFn, sender: str) -> AeoCertificate:
+    valid_from = draw(DAY)
+    lasting = draw(_maybe(st.integers(0, 3650)))
+    return AeoCertificate(
+        operator=draw(ID35),
+        name=draw(NAME),
+        type=draw(st.sampled_from(AeoType)),
+        status=draw(st.sampled_from(AeoStatus)),
+        valid_from=valid_from,
+        valid_to=None if lasting is None else valid_from + timedelta(days=lasting),
+        issued_by=sender,
+        reference=draw(_maybe(ID35)),
+    )
+
+
+@st.composite
 def _aeo_list(draw: st.DrawFn) -> AeoList:
     header = draw(_header())
     scope = draw(st.sampled_from(["full", "delta"]))
-    entries = st.builds(
-        AeoEntry,
-        operator=ID35,
-        name=NAME,
-        type=st.sampled_from(AeoType),
-        status=st.sampled_from(AeoStatus),
-        valid_from=DAY,
-        valid_to=_maybe(DAY),
-        issued_by=st.just(header.sender),
-        reference=_maybe(ID35),
-    )
+    entries = _aeo_entry(header.sender)
     return AeoList(
         header=header,
         scope=scope,

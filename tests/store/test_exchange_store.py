@@ -18,7 +18,6 @@ from hub.decision import AeoCertificate, AeoStatus, AeoType, Decision
 from hub.errors import ConflictingRecord, ReplayedMessage, StoreError
 from hub.exchange.matching import MovementKeys
 from hub.exchange.messages import (
-    AeoEntry,
     AeoList,
     Header,
     PreArrival,
@@ -296,12 +295,12 @@ def test_an_aeo_name_is_kept_and_a_new_name_alone_is_a_new_state(store: Store) -
     assert store.aeo_history("XK", NOW) == []
 
 
-def _aeo_list(message_id: str, *entries: AeoEntry) -> AeoList:
+def _aeo_list(message_id: str, *entries: AeoCertificate) -> AeoList:
     return AeoList(header=_header(message_id), scope="full", as_of=NOW.date(), entries=entries)
 
 
 def test_a_partner_aeo_list_and_the_states_it_changes_are_one_transaction(store: Store) -> None:
-    entry = AeoEntry(
+    entry = AeoCertificate(
         operator="XK810000001",
         name="Exporter LLC",
         type=AeoType.AEOS,
