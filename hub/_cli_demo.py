@@ -177,7 +177,6 @@ def fill_on_first_start(
     # Here, not at the top: it needs the API's acts, and every `hub` command imports this module.
     from hub._demo_history import (
         DemoClock,
-        demo_wiring,
         fill_history,
         is_empty,
         usable_templates,
@@ -186,7 +185,7 @@ def fill_on_first_start(
     if count <= 0:
         return False
     clock = DemoClock()
-    with open_hub(settings, demo_wiring(wiring, clock), clock=clock) as hub:
+    with open_hub(settings, wiring, clock=clock) as hub:
         if not is_empty(hub):
             out.write("history: the database already holds declarations, not filled again\n")
             return False

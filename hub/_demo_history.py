@@ -21,7 +21,6 @@ seizure or a detention), so two fills with one seed tell the same story.
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 import itertools
 import threading
@@ -35,22 +34,19 @@ from random import Random
 
 from hub._demo_copies import copy_of
 from hub.access import Principal, Role
-from hub.agency import Agency
 from hub.api import acts
 from hub.api.views import visible_declaration
 from hub.decision import AgencyStatus, Decision
 from hub.errors import HubError
 from hub.feedback import ControlOutcome
 from hub.ingest import read_with_warnings
-from hub.model import Declaration, DeclarationFunction, missing_for_assessment
-from hub.model.finding import Finding, FindingSource
+from hub.model import DeclarationFunction, missing_for_assessment
+from hub.model.finding import FindingSource
 from hub.orchestrator import Hub
-from hub.orchestrator.wiring import AgencyAdapter, ProfileSource, Wiring
 
 __all__ = [
     "DemoClock",
     "History",
-    "demo_wiring",
     "fill_history",
     "is_empty",
     "usable_templates",
@@ -87,11 +83,6 @@ class DemoClock:
     def __call__(self) -> datetime:
         return datetime.now(UTC) + self._offset
 
-    @property
-    def offset(self) -> timedelta:
-        """How far the simulated moment is from the wall clock."""
-        return self._offset
-
     def start(self, moment: datetime) -> None:
         with self._lock:
             self._offset = moment - datetime.now(UTC)
@@ -101,30 +92,6 @@ class DemoClock:
             now = datetime.now(UTC)
             if moment > now + self._offset:
                 self._offset = moment - now
-
-
-class _WallClockDeadline:
-    """An agency's adapter under a :class:`DemoClock`: the deadline the hub computed on the
-    simulated clock, moved back onto the wall clock the adapter measures what is left by."""
-
-    def __init__(self, adapter: AgencyAdapter, clock: DemoClock) -> None:
-        self._adapter = adapter
-        self._clock = clock
-
-    def assess(self, view: Declaration, deadline: datetime) -> list[Finding]:
-        return self._adapter.assess(view, deadline - self._clock.offset)
-
-    def close(self) -> None:
-        self._adapter.close()
-
-
-def demo_wiring(wiring: Wiring, clock: DemoClock) -> Wiring:
-    """``wiring`` whose adapters keep their deadlines while the hub runs on ``clock``."""
-
-    def adapter_for(agency: Agency, profiles: ProfileSource | None = None) -> AgencyAdapter:
-        return _WallClockDeadline(wiring.adapter_for(agency, profiles), clock)
-
-    return dataclasses.replace(wiring, adapter_for=adapter_for)
 
 
 @dataclass

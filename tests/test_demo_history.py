@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hub._cli_demo import demo_messages
-from hub._demo_history import DemoClock, demo_wiring, fill_history, is_empty, usable_templates
+from hub._demo_history import DemoClock, fill_history, is_empty, usable_templates
 from hub.decision import AgencyStatus
 from hub.feedback import ControlOutcome
 from hub.orchestrator import Hub, load_wiring, open_hub
@@ -28,7 +28,7 @@ def demo_hub(tmp_path: Path) -> Iterator[tuple[Hub, DemoClock]]:
         random_seed="demo",
         relay_interval_s=0.2,
     )
-    with open_hub(settings, demo_wiring(load_wiring(), clock), clock=clock) as hub:
+    with open_hub(settings, load_wiring(), clock=clock) as hub:
         yield hub, clock
 
 

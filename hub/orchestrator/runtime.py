@@ -389,7 +389,9 @@ class Orchestrator:
             return None  # a redelivery: that answer and what it decided are stored
         deadline = _moment(started_at) + timedelta(seconds=self._specs[agency].deadline_s)
         try:
-            findings = self.adapters[agency].assess(view, deadline)
+            # Adapters measure what is left on the wall clock; the hub's clock may be
+            # another (a test's, the demo's simulated days): hand them the time left.
+            findings = self.adapters[agency].assess(view, utc_now() + (deadline - self.clock()))
         except AdapterError as exc:
             now = self.clock()
             if exc.retryable and attempt < self.settings.max_retries and now < deadline:
