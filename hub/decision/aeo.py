@@ -26,10 +26,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hub.decision._registers import default_registers_dir, load_register
 from hub.model.declaration import Declaration, PartyRole
 from hub.model.finding import Finding, FindingSource
 from hub.model.response import Channel
+from hub.registers import default_registers_dir, load_register
 
 __all__ = [
     "AeoBenefit",

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from hub.decision._registers import default_registers_dir, load_register
 from hub.decision.model import Lane, Slot
+from hub.registers import default_registers_dir, load_register
 
 __all__ = ["OfficeCalendar", "Offices", "load_offices"]
 

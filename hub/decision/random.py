@@ -22,9 +22,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.decision._registers import default_registers_dir, load_register
 from hub.model.declaration import Declaration
 from hub.model.finding import Finding, FindingSource, RequestedChannel
+from hub.registers import default_registers_dir, load_register
 
 __all__ = [
     "RandomRate",

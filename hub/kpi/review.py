@@ -20,8 +20,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.decision._registers import default_registers_dir, load_register
 from hub.kpi.performance import ProfilePerformance
+from hub.registers import default_registers_dir, load_register
 
 __all__ = ["ReviewThresholds", "load_review_thresholds", "random_hit_rate", "review"]
 

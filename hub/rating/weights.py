@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hub.decision._registers import default_registers_dir, load_register
+from hub.registers import default_registers_dir, load_register
 
 __all__ = [
     "AeoApplicationWeights",

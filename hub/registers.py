@@ -1,8 +1,11 @@
-"""Reading the hub's own registers (AEO, MRA, offices, random rates) from YAML, with places.
+"""Reading the hub's own registers from YAML, with places.
 
-Registers are hub data, not an agency's: they live in ``registers/`` at the
-repository root (or a folder the deployment names) and are read whole or
-refused whole, with the file, line and key at fault, like ``agency.yaml``.
+Registers are hub data, not an agency's: the AEO register and MRAs, office
+calendars and random rates (:mod:`hub.decision`), the effectiveness-review
+thresholds (:mod:`hub.kpi`), the rating weights (:mod:`hub.rating`). They live
+in ``registers/`` at the repository root (or a folder the deployment names)
+and are read whole or refused whole, with the file, line and key at fault,
+like ``agency.yaml``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ M = TypeVar("M", bound=BaseModel)
 
 def default_registers_dir() -> Path:
     """``registers/`` at the root of the repository this package lives in."""
-    return Path(__file__).resolve().parents[2] / "registers"
+    return Path(__file__).resolve().parents[1] / "registers"
 
 
 def load_register(path: Path, model: type[M]) -> M:
